@@ -1,0 +1,52 @@
+# Gremium: `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= config.toml
+
+.DEFAULT_GOAL := help
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Gremium needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install Gremium with its development tools
+
+i18n-compile: $(STAMP)
+	@$(BIN)/pybabel compile --domain gremium --directory locales --statistics 2>&1 | grep -v '^$$' || true
+
+run: $(STAMP) i18n-compile ## Run the bot (reads ./config.toml, or CONFIG=path)
+	$(BIN)/gremium run --config $(CONFIG)
+
+test: $(STAMP) i18n-compile ## Run the test suite
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff, ruff format --check, mypy (strict), import-linter
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: $(STAMP) ## Format and auto-fix the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: lint test ## Everything CI runs: lint and tests
+
+i18n: $(STAMP) ## Re-extract messages and update the catalogues under locales/
+	$(BIN)/pybabel extract --mapping-file babel.cfg --output-file locales/gremium.pot --project Gremium --no-location --sort-output --width 99 .
+	$(BIN)/pybabel update --domain gremium --input-file locales/gremium.pot --output-dir locales --no-fuzzy-matching --width 99
+	$(BIN)/pybabel compile --domain gremium --directory locales --statistics
+
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: help venv run test lint fmt check i18n i18n-compile clean

@@ -1,0 +1,159 @@
+"""Translations and locale-aware formatting: gettext catalogues read with Babel."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+log = logging.getLogger(__name__)
+
+#: The languages Gremium speaks, in the order they are offered to members.
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en", "tr", "ar", "uk", "ru")
+#: Each language's own name, shown on the language buttons.
+LANGUAGE_NAMES: Mapping[str, str] = {
+    "de": "Deutsch",
+    "en": "English",
+    "tr": "Türkçe",
+    "ar": "العربية",
+    "uk": "Українська",
+    "ru": "Русский",
+}
+RTL_LANGUAGES = frozenset({"ar"})
+DOMAIN = "gremium"
+DEFAULT_LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return message
+
+
+def normalize_language(code: str | None, fallback: str) -> str:
+    """Map a Telegram ``language_code`` such as ``de-AT`` or ``pt-br`` to a supported language."""
+    if code:
+        base = code.replace("_", "-").split("-", 1)[0].lower()
+        if base in SUPPORTED_LANGUAGES:
+            return base
+    return fallback
+
+
+@dataclass(frozen=True)
+class LazyText:
+    """A message to be translated later, in the language of whoever reads it."""
+
+    msgid: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    plural: str | None = None
+    n: int | None = None
+
+    def render(self, lang: Lang) -> str:
+        """Translate and fill in the placeholders."""
+        if self.plural is not None and self.n is not None:
+            return lang.ngettext(self.msgid, self.plural, self.n, **self.params)
+        return lang._(self.msgid, **self.params)
+
+
+def lazy(msgid: str, **params: Any) -> LazyText:
+    """Build a :class:`LazyText`; ``lazy`` is an extraction keyword."""
+    return LazyText(msgid, params)
+
+
+class Lang:
+    """One language: translations plus Babel formatting for its locale."""
+
+    def __init__(self, code: str, translations: NullTranslations) -> None:
+        self.code = code
+        self._t = translations
+
+    @cached_property
+    def locale(self) -> Locale:
+        """The Babel locale of this language."""
+        return Locale.parse(self.code)
+
+    @property
+    def rtl(self) -> bool:
+        """Whether the language is written right to left."""
+        return self.code in RTL_LANGUAGES
+
+    def _(self, msgid: str, /, **params: Any) -> str:
+        """Translate ``msgid`` and fill in ``{placeholders}``."""
+        text = self._t.gettext(msgid)
+        return text.format(**params) if params else text
+
+    def ngettext(self, singular: str, plural: str, n: int, /, **params: Any) -> str:
+        """Translate with the plural form for ``n``; ``{n}`` is formatted for the locale."""
+        text = self._t.ngettext(singular, plural, n)
+        return text.format(n=self.number(n), **params)
+
+    def number(self, value: int | float) -> str:
+        """Format a number for this locale."""
+        return str(format_decimal(value, locale=self.locale))
+
+    def datetime(self, moment: datetime, tz: ZoneInfo) -> str:
+        """Weekday, date and time in ``tz``: "Donnerstag, 17. November 2026, 17:00"."""
+        local = moment.astimezone(tz)
+        return f"{self.date(local.date())}, {self.time(local.time())}"
+
+    def date(self, day: date) -> str:
+        """A full date with weekday: "Donnerstag, 17. November 2026"."""
+        return str(format_date(day, format="full", locale=self.locale))
+
+    def short_date(self, day: date) -> str:
+        """A compact date: "17.11.2026"."""
+        return str(format_date(day, format="medium", locale=self.locale))
+
+    def time(self, moment: time) -> str:
+        """A time of day in the locale's short form: "17:00"."""
+        return str(format_time(moment, format="short", locale=self.locale))
+
+    def stamp(self, moment: datetime, tz: ZoneInfo) -> str:
+        """A compact date and time in ``tz``: "17.11.2026, 17:00"."""
+        return str(format_datetime(moment.astimezone(tz), format="short", tzinfo=tz, locale=self.locale))
+
+
+class Translator:
+    """Loads each language's catalogue once and hands out :class:`Lang` objects."""
+
+    def __init__(self, default_language: str = "de", locale_dir: Path = DEFAULT_LOCALE_DIR) -> None:
+        self.default_language = normalize_language(default_language, "de")
+        self.locale_dir = locale_dir
+        self._cache: dict[str, Lang] = {}
+
+    def get(self, code: str | None) -> Lang:
+        """The :class:`Lang` for a language code, falling back to the default language."""
+        lang = normalize_language(code, self.default_language)
+        if lang not in self._cache:
+            self._cache[lang] = Lang(lang, self._load(lang))
+        return self._cache[lang]
+
+    def _load(self, lang: str) -> NullTranslations:
+        messages = self.locale_dir / lang / "LC_MESSAGES"
+        po, mo = messages / f"{DOMAIN}.po", messages / f"{DOMAIN}.mo"
+        if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+            with mo.open("rb") as fp:
+                return Translations(fp, domain=DOMAIN)
+        if po.exists():
+            # Compile in memory so a fresh checkout works before `pybabel compile` ran.
+            with po.open("rb") as fp:
+                catalog = read_po(fp, locale=lang, domain=DOMAIN)
+            buf = io.BytesIO()
+            write_mo(buf, catalog)
+            buf.seek(0)
+            return Translations(buf, domain=DOMAIN)
+        if lang != "en":
+            log.warning("no catalogue for language %s in %s", lang, self.locale_dir)
+        return NullTranslations()

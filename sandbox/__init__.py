@@ -1,0 +1,1 @@
+"""Gremium sandbox package."""
