@@ -1,1 +1,15 @@
-"""Gremium handlers package."""
+"""Everything that speaks Telegram: commands, buttons, job callbacks, keyboards and texts."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import admin, errors, membership, start
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add every handler. Order matters: the first matching handler in a group wins."""
+    start.register(app)  # /start, consent, /help and blocked/unblocked updates
+    membership.register(app)  # /groups, /join, /leave, /mygroups and their buttons
+    admin.register(app)  # organiser and coordinator commands
+    errors.register(app)  # catch-alls for unknown commands, text and buttons: keep last

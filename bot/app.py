@@ -1,0 +1,87 @@
+"""Building the Application: the one place where settings, database and handlers meet."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
+
+import handlers
+from bot.config import Settings
+from domain.clock import Clock
+from domain.i18n import Translator
+from handlers.context import CONTEXT_TYPES, BotData
+from handlers.menus import Level, refresh_chat_menu, register_default_menus
+from storage import groups as group_repo
+from storage.db import SessionMaker
+
+log = logging.getLogger(__name__)
+
+GremiumApp = Application[Any, Any, Any, Any, BotData, Any]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    sessionmaker: SessionMaker,
+    clock: Clock,
+    update_processor: BaseUpdateProcessor | None = None,
+    engine: AsyncEngine | None = None,
+) -> GremiumApp:
+    """The bot, wired to its database, clock and translations, with every handler registered."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.bot_base_url)
+        .base_file_url(f"{settings.api_root.rstrip('/')}/file/bot")
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
+        .context_types(CONTEXT_TYPES)
+        .post_init(partial(_post_init, settings))
+        .connect_timeout(10)
+        .read_timeout(15)
+        .write_timeout(15)
+        .get_updates_read_timeout(40)
+    )
+    if engine is not None:
+        builder = builder.post_shutdown(partial(_post_shutdown, engine))
+    if update_processor is not None:
+        builder = builder.concurrent_updates(update_processor)
+    app: GremiumApp = builder.build()
+    bd: BotData = app.bot_data
+    bd.sessionmaker = sessionmaker
+    bd.translator = Translator(settings.default_language)
+    bd.clock = clock
+    bd.admins = settings.admins
+    bd.timezone = settings.timezone
+    bd.organisation_name = settings.organisation_name
+    bd.organisation_contact = settings.organisation_contact
+    bd.privacy_version = settings.privacy_version
+    handlers.register(app)
+    return app
+
+
+async def _post_init(settings: Settings, app: GremiumApp) -> None:
+    """Create the configured groups and register the command menus."""
+    bd: BotData = app.bot_data
+    async with bd.sessionmaker.begin() as session:
+        created = await group_repo.ensure_initial_groups(
+            session,
+            groups=[(g.slug, g.name) for g in settings.groups],
+            timezone=settings.timezone.key,
+            now=bd.clock.now(),
+        )
+    if created:
+        log.info("created %d initial groups", created)
+    await register_default_menus(app.bot, bd.translator)
+    default = bd.translator.get(settings.default_language)
+    for admin in sorted(settings.admins):
+        await refresh_chat_menu(app.bot, admin, default, Level.ADMIN)
+
+
+async def _post_shutdown(engine: AsyncEngine, _app: GremiumApp) -> None:
+    """Close the database connections."""
+    await engine.dispose()

@@ -1,0 +1,252 @@
+"""Settings: read from TOML, overridden by environment variables, checked before anything starts."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.i18n import SUPPORTED_LANGUAGES
+from domain.slugs import SLUG_RE
+
+DEFAULT_API_ROOT = "https://api.telegram.org"
+
+TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the key and what is wrong."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class InitialGroup:
+    """A group created on first start."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Where the bot listens for Telegram's webhook requests."""
+
+    url: str = ""
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    path: str = "telegram"
+    secret_token: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Gremium reads from its configuration."""
+
+    token: str
+    database_url: str
+    api_root: str = DEFAULT_API_ROOT
+    mode: str = "polling"
+    webhook: WebhookSettings = field(default_factory=WebhookSettings)
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Berlin"))
+    default_language: str = "de"
+    organisation_name: str = "Gremium"
+    organisation_contact: str = ""
+    privacy_version: int = 1
+    admins: frozenset[int] = frozenset()
+    groups: tuple[InitialGroup, ...] = ()
+    data_dir: Path = Path("data")
+    log_level: str = "INFO"
+
+    @property
+    def bot_base_url(self) -> str:
+        """The base URL python-telegram-bot appends the token and method to."""
+        return f"{self.api_root.rstrip('/')}/bot"
+
+
+# The schema: section -> key -> expected Python type. Unknown keys are errors.
+_SCHEMA: Mapping[str, Mapping[str, type | tuple[type, ...]]] = {
+    "telegram": {"token": str, "api_root": str, "mode": str},
+    "webhook": {"url": str, "listen": str, "port": int, "path": str, "secret_token": str},
+    "database": {"url": str},
+    "organisation": {
+        "name": str,
+        "contact": str,
+        "timezone": str,
+        "default_language": str,
+        "admins": list,
+        "privacy_version": int,
+    },
+    "storage": {"data_dir": str},
+    "logging": {"level": str},
+}
+_TOP_LEVEL_LISTS = {"groups"}
+
+
+def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read ``path`` (may be missing), apply ``GREMIUM_*`` overrides and validate."""
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    if path is not None and path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(path), f"is not valid TOML ({exc})") from None
+    elif path is not None and env.get("GREMIUM_CONFIG_REQUIRED"):
+        raise ConfigError(str(path), "file not found")
+    _check_keys(raw)
+    return _build(raw, env)
+
+
+def _check_keys(raw: Mapping[str, Any]) -> None:
+    for section, body in raw.items():
+        if section in _TOP_LEVEL_LISTS:
+            continue
+        if section not in _SCHEMA:
+            raise ConfigError(section, f"unknown section (known: {', '.join(sorted(_SCHEMA))})")
+        if not isinstance(body, dict):
+            raise ConfigError(section, "must be a table, like [" + section + "]")
+        for key, value in body.items():
+            expected = _SCHEMA[section].get(key)
+            if expected is None:
+                known = ", ".join(sorted(_SCHEMA[section]))
+                raise ConfigError(f"{section}.{key}", f"unknown key (known: {known})")
+            if not isinstance(value, expected) or isinstance(value, bool) and expected is int:
+                raise ConfigError(f"{section}.{key}", f"must be {_type_name(expected)}")
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "a whole number", list: "a list", bool: "true or false"}
+    if isinstance(expected, tuple):
+        return " or ".join(names.get(t, t.__name__) for t in expected)
+    return names.get(expected, expected.__name__)
+
+
+def _get(raw: Mapping[str, Any], section: str, key: str, default: Any) -> Any:
+    return raw.get(section, {}).get(key, default)
+
+
+def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
+    token = env.get("GREMIUM_TOKEN") or _get(raw, "telegram", "token", "")
+    if not token:
+        raise ConfigError(
+            "telegram.token",
+            "no bot token. Ask @BotFather in Telegram for one (/newbot), then put it in "
+            "config.toml under [telegram] token = \"...\" or set GREMIUM_TOKEN. "
+            "To try Gremium without Telegram, run: make sandbox",
+        )
+    if not TOKEN_RE.match(token):
+        raise ConfigError("telegram.token", "does not look like a bot token (123456:ABC-...)")
+    api_root = env.get("GREMIUM_API_ROOT") or _get(raw, "telegram", "api_root", DEFAULT_API_ROOT)
+    if not re.match(r"^https?://[^/\s]+", api_root):
+        raise ConfigError("telegram.api_root", "must be an http(s) URL such as https://api.telegram.org")
+    mode = _get(raw, "telegram", "mode", "polling")
+    if mode not in ("polling", "webhook"):
+        raise ConfigError("telegram.mode", 'must be "polling" or "webhook"')
+    webhook = _build_webhook(raw, mode)
+    data_dir = Path(_get(raw, "storage", "data_dir", "data"))
+    database_url = (
+        env.get("GREMIUM_DATABASE_URL")
+        or _get(raw, "database", "url", "")
+        or f"sqlite+aiosqlite:///{data_dir / 'gremium.db'}"
+    )
+    if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ConfigError(
+            "database.url",
+            "must start with sqlite+aiosqlite:// or postgresql+asyncpg://",
+        )
+    return Settings(
+        token=token,
+        database_url=database_url,
+        api_root=api_root,
+        mode=mode,
+        webhook=webhook,
+        timezone=_build_timezone(_get(raw, "organisation", "timezone", "Europe/Berlin")),
+        default_language=_build_language(_get(raw, "organisation", "default_language", "de")),
+        organisation_name=_get(raw, "organisation", "name", "Gremium"),
+        organisation_contact=_get(raw, "organisation", "contact", ""),
+        privacy_version=_get(raw, "organisation", "privacy_version", 1),
+        admins=_build_admins(_get(raw, "organisation", "admins", [])),
+        groups=_build_groups(raw.get("groups", [])),
+        data_dir=data_dir,
+        log_level=_build_log_level(_get(raw, "logging", "level", "INFO")),
+    )
+
+
+def _build_webhook(raw: Mapping[str, Any], mode: str) -> WebhookSettings:
+    hook = WebhookSettings(**raw.get("webhook", {}))
+    if mode == "webhook":
+        if not hook.url.startswith("https://") and not hook.url.startswith("http://127."):
+            raise ConfigError("webhook.url", "must be the public https:// URL Telegram calls")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", hook.secret_token):
+            raise ConfigError(
+                "webhook.secret_token", "must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+            )
+    if not 0 < hook.port < 65536:
+        raise ConfigError("webhook.port", "must be between 1 and 65535")
+    return hook
+
+
+def _build_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "organisation.timezone", f'"{name}" is not a time zone (try "Europe/Berlin")'
+        ) from None
+
+
+def _build_language(code: str) -> str:
+    if code not in SUPPORTED_LANGUAGES:
+        raise ConfigError(
+            "organisation.default_language",
+            f'"{code}" is not supported (choose one of {", ".join(SUPPORTED_LANGUAGES)})',
+        )
+    return code
+
+
+def _build_admins(values: list[Any]) -> frozenset[int]:
+    for value in values:
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(
+                "organisation.admins", f"{value!r} is not a Telegram user id (a positive number)"
+            )
+    return frozenset(values)
+
+
+def _build_log_level(level: str) -> str:
+    if level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("logging.level", "must be DEBUG, INFO, WARNING or ERROR")
+    return level.upper()
+
+
+def _build_groups(values: Any) -> tuple[InitialGroup, ...]:
+    if not isinstance(values, list):
+        raise ConfigError("groups", "must be a list of [[groups]] tables")
+    groups: list[InitialGroup] = []
+    seen: set[str] = set()
+    for i, item in enumerate(values):
+        key = f"groups[{i}]"
+        if not isinstance(item, dict):
+            raise ConfigError(key, "must be a table with slug and name")
+        unknown = set(item) - {"slug", "name"}
+        if unknown:
+            raise ConfigError(f"{key}.{sorted(unknown)[0]}", "unknown key (known: name, slug)")
+        slug, name = item.get("slug"), item.get("name")
+        if not isinstance(slug, str) or not SLUG_RE.match(slug):
+            raise ConfigError(f"{key}.slug", "must be 1-40 characters of a-z, 0-9 and -")
+        if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
+            raise ConfigError(f"{key}.name", "must be a name of 1-100 characters")
+        if slug in seen:
+            raise ConfigError(f"{key}.slug", f'"{slug}" is used twice')
+        seen.add(slug)
+        groups.append(InitialGroup(slug=slug, name=name.strip()))
+    return tuple(groups)

@@ -1,0 +1,56 @@
+"""The command catalogue: who may use which command, with its menu description."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from domain.i18n import N_, Lang
+
+
+class Level(enum.IntEnum):
+    """How much a person may do; each level includes the ones below."""
+
+    MEMBER = 1
+    COORDINATOR = 2
+    ADMIN = 3
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command with its menu description (an untranslated msgid)."""
+
+    name: str
+    description: str
+    level: Level
+
+    def describe(self, lang: Lang) -> str:
+        """The description in ``lang``."""
+        return lang._(self.description)
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("groups", N_("Working groups: join and leave"), Level.MEMBER),
+    Command("mygroups", N_("My groups"), Level.MEMBER),
+    Command("join", N_("Join a group: /join name"), Level.MEMBER),
+    Command("leave", N_("Leave a group: /leave name"), Level.MEMBER),
+    Command("help", N_("What I can do"), Level.MEMBER),
+    Command("start", N_("Start and privacy notice"), Level.MEMBER),
+    Command("members", N_("Members of a group: /members name"), Level.COORDINATOR),
+    Command("newgroup", N_("Create a group: /newgroup name"), Level.ADMIN),
+    Command("renamegroup", N_("Rename a group: /renamegroup group new name"), Level.ADMIN),
+    Command("archivegroup", N_("Archive a group: /archivegroup group"), Level.ADMIN),
+    Command(
+        "addcoordinator", N_("Appoint a coordinator: /addcoordinator group person"), Level.ADMIN
+    ),
+    Command(
+        "removecoordinator",
+        N_("Remove a coordinator: /removecoordinator group person"),
+        Level.ADMIN,
+    ),
+)
+
+
+def commands_for(level: Level) -> list[Command]:
+    """The commands a person at ``level`` may use, in menu order."""
+    return [c for c in COMMANDS if c.level <= level]

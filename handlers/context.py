@@ -1,0 +1,29 @@
+"""Typed context: what every handler can reach through ``context.bot_data``."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
+
+from domain.clock import Clock
+from domain.i18n import Translator
+from storage.db import SessionMaker
+
+
+class BotData:
+    """Dependencies handed down by the composition root (set in ``build_application``)."""
+
+    sessionmaker: SessionMaker
+    translator: Translator
+    clock: Clock
+    admins: frozenset[int]
+    timezone: ZoneInfo
+    organisation_name: str
+    organisation_contact: str
+    privacy_version: int
+
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+CONTEXT_TYPES = ContextTypes(bot_data=BotData)

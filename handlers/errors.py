@@ -1,0 +1,105 @@
+"""The one error handler, and the replies for what no other handler took."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from domain.errors import GremiumError
+from domain.i18n import Lang
+from handlers import texts
+from handlers.context import Context
+from storage import members as member_repo
+
+log = logging.getLogger(__name__)
+
+
+async def _lang_of(update: Update, context: Context) -> Lang:
+    """The language of whoever sent the update (a short read-only transaction)."""
+    bd = context.bot_data
+    user = update.effective_user
+    if user is None:
+        return bd.translator.get(None)
+    async with bd.sessionmaker() as session:
+        member = await member_repo.get_member_by_telegram_id(session, telegram_id=user.id)
+    return bd.translator.get(member.language if member else user.language_code)
+
+
+async def _tell(update: Update, text: str) -> None:
+    """Answer a button press with an alert, or a message with a reply."""
+    if (query := update.callback_query) is not None:
+        await query.answer(texts.plain(text)[:200], show_alert=True)
+    elif (message := update.effective_message) is not None and update.effective_chat is not None:
+        await message.reply_text(text)
+
+
+async def error_handler(update: object, context: Context) -> None:
+    """Refusals become polite replies; anything unexpected is logged first, then apologised for."""
+    error = context.error
+    if not isinstance(update, Update):
+        log.error("error outside an update", exc_info=error)
+        return
+    if isinstance(error, GremiumError):
+        await _tell(update, texts.error(await _lang_of(update, context), error))
+        return
+    if isinstance(error, Forbidden):
+        log.info("update %s: user blocked the bot", update.update_id)
+        return
+    if isinstance(error, BadRequest) and "not modified" in error.message:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        return
+    log.error("update %s failed", update.update_id, exc_info=error)
+    if isinstance(error, NetworkError):
+        return
+    lang = await _lang_of(update, context)
+    try:
+        await _tell(update, lang._("Sorry, something went wrong on my side. Please try again."))
+    except (BadRequest, Forbidden, NetworkError):
+        log.warning("could not apologise for update %s", update.update_id)
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command no handler knows."""
+    if (message := update.effective_message) is None or message.text is None:
+        return
+    if message.chat.type != ChatType.PRIVATE:
+        return
+    lang = await _lang_of(update, context)
+    command = message.text.split(maxsplit=1)[0].split("@", 1)[0]
+    await message.reply_text(
+        lang._("I do not know the command {command}. /help lists what I can do.", command=command)
+    )
+
+
+async def plain_text(update: Update, context: Context) -> None:
+    """Text that is not a command, in a private chat."""
+    if (message := update.effective_message) is None:
+        return
+    lang = await _lang_of(update, context)
+    await message.reply_text(
+        lang._("I understand commands, not free text. /help lists what I can do.")
+    )
+
+
+async def unknown_button(update: Update, context: Context) -> None:
+    """A button whose data no handler knows: stale, from an old version, or forged."""
+    if (query := update.callback_query) is None:
+        return
+    lang = await _lang_of(update, context)
+    await query.answer(
+        lang._("This button is no longer valid. Please use the newest message."), show_alert=True
+    )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add the catch-all handlers (last) and the error handler."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    app.add_handler(MessageHandler(filters.COMMAND & private, unknown_command))
+    app.add_handler(MessageHandler(filters.TEXT & private, plain_text))
+    app.add_handler(CallbackQueryHandler(unknown_button))
+    app.add_error_handler(error_handler)

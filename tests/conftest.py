@@ -1,0 +1,102 @@
+"""Shared fixtures: a migrated database on SQLite and, when configured, on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
+
+from domain.clock import FakeClock
+from storage import migrate
+from storage.db import SessionMaker, create_engine, make_sessionmaker
+
+POSTGRES_URL = os.environ.get("GREMIUM_TEST_POSTGRES_URL", "")
+NO_POSTGRES = "GREMIUM_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+async def _admin_execute(sql: str) -> None:
+    import asyncpg
+
+    url = make_url(POSTGRES_URL).set(drivername="postgresql")
+    conn = await asyncpg.connect(url.render_as_string(hide_password=False))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def create_postgres_database(name: str) -> str:
+    """Create a fresh PostgreSQL database and return its async URL."""
+    asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(name: str) -> None:
+    """Drop a database made by :func:`create_postgres_database`."""
+    asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "gremium.db"
+    migrate.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A PostgreSQL database for this test run, migrated to head."""
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    name = f"gremium_test_{os.getpid()}"
+    url = create_postgres_database(name)
+    migrate.upgrade(url)
+    yield url
+    drop_postgres_database(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "gremium.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_database")
+    return url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on an empty database (PostgreSQL tables are truncated first)."""
+    engine = create_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> SessionMaker:
+    """Sessions on the test database."""
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock standing at a Tuesday morning in November 2026 (Berlin: 10:00)."""
+    return FakeClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
