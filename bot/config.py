@@ -100,8 +100,6 @@ def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Se
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(path), f"is not valid TOML ({exc})") from None
-    elif path is not None and env.get("GREMIUM_CONFIG_REQUIRED"):
-        raise ConfigError(str(path), "file not found")
     _check_keys(raw)
     return _build(raw, env)
 
