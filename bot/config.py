@@ -1,4 +1,4 @@
-"""Settings: read from TOML, overridden by environment variables, checked before anything starts."""
+"""Settings: read from TOML, overridden by the environment, checked before anything starts."""
 
 from __future__ import annotations
 
@@ -117,7 +117,7 @@ def _check_keys(raw: Mapping[str, Any]) -> None:
             if expected is None:
                 known = ", ".join(sorted(_SCHEMA[section]))
                 raise ConfigError(f"{section}.{key}", f"unknown key (known: {known})")
-            if not isinstance(value, expected) or isinstance(value, bool) and expected is int:
+            if not isinstance(value, expected) or (isinstance(value, bool) and expected is int):
                 raise ConfigError(f"{section}.{key}", f"must be {_type_name(expected)}")
 
 
@@ -138,14 +138,16 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         raise ConfigError(
             "telegram.token",
             "no bot token. Ask @BotFather in Telegram for one (/newbot), then put it in "
-            "config.toml under [telegram] token = \"...\" or set GREMIUM_TOKEN. "
+            'config.toml under [telegram] token = "..." or set GREMIUM_TOKEN. '
             "To try Gremium without Telegram, run: make sandbox",
         )
     if not TOKEN_RE.match(token):
         raise ConfigError("telegram.token", "does not look like a bot token (123456:ABC-...)")
     api_root = env.get("GREMIUM_API_ROOT") or _get(raw, "telegram", "api_root", DEFAULT_API_ROOT)
     if not re.match(r"^https?://[^/\s]+", api_root):
-        raise ConfigError("telegram.api_root", "must be an http(s) URL such as https://api.telegram.org")
+        raise ConfigError(
+            "telegram.api_root", "must be an http(s) URL such as https://api.telegram.org"
+        )
     mode = _get(raw, "telegram", "mode", "polling")
     if mode not in ("polling", "webhook"):
         raise ConfigError("telegram.mode", 'must be "polling" or "webhook"')

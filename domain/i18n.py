@@ -103,32 +103,36 @@ class Lang:
         """Format a number for this locale."""
         return str(format_decimal(value, locale=self.locale))
 
-    def datetime(self, moment: datetime, tz: ZoneInfo) -> str:
+    def when(self, moment: datetime, tz: ZoneInfo) -> str:
         """Weekday, date and time in ``tz``: "Donnerstag, 17. November 2026, 17:00"."""
         local = moment.astimezone(tz)
-        return f"{self.date(local.date())}, {self.time(local.time())}"
+        return f"{self.day(local.date())}, {self.clock(local.time())}"
 
-    def date(self, day: date) -> str:
+    def day(self, day: date) -> str:
         """A full date with weekday: "Donnerstag, 17. November 2026"."""
         return str(format_date(day, format="full", locale=self.locale))
 
-    def short_date(self, day: date) -> str:
+    def short_day(self, day: date) -> str:
         """A compact date: "17.11.2026"."""
         return str(format_date(day, format="medium", locale=self.locale))
 
-    def time(self, moment: time) -> str:
+    def clock(self, moment: time) -> str:
         """A time of day in the locale's short form: "17:00"."""
         return str(format_time(moment, format="short", locale=self.locale))
 
     def stamp(self, moment: datetime, tz: ZoneInfo) -> str:
         """A compact date and time in ``tz``: "17.11.2026, 17:00"."""
-        return str(format_datetime(moment.astimezone(tz), format="short", tzinfo=tz, locale=self.locale))
+        return str(
+            format_datetime(moment.astimezone(tz), format="short", tzinfo=tz, locale=self.locale)
+        )
 
 
 class Translator:
     """Loads each language's catalogue once and hands out :class:`Lang` objects."""
 
-    def __init__(self, default_language: str = "de", locale_dir: Path = DEFAULT_LOCALE_DIR) -> None:
+    def __init__(
+        self, default_language: str = "de", locale_dir: Path = DEFAULT_LOCALE_DIR
+    ) -> None:
         self.default_language = normalize_language(default_language, "de")
         self.locale_dir = locale_dir
         self._cache: dict[str, Lang] = {}

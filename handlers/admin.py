@@ -14,7 +14,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from domain.errors import GremiumError
 from domain.slugs import MAX_SLUG, is_slug, slugify
 from handlers import keyboards, menus, replies, texts
-from handlers.callbacks import PREFIX_ARCHIVE, PREFIX_DISMISS, ArchiveGroup, decode
+from handlers.callbacks import ArchiveGroup, Dismiss, decode, matches
 from handlers.common import Actor, load_actor, require_admin, require_group_manager, resolve_group
 from handlers.context import Context
 from storage import groups as group_repo
@@ -98,9 +98,7 @@ async def renamegroup_command(update: Update, context: Context) -> None:
         old, group.name = group.name, name
         session.add(group)
     await message.reply_text(
-        actor.lang._(
-            "Renamed {old} to {new}.", old=escape(old), new=escape(name)
-        )
+        actor.lang._("Renamed {old} to {new}.", old=escape(old), new=escape(name))
     )
 
 
@@ -135,11 +133,15 @@ async def archive_button(update: Update, context: Context) -> None:
         require_admin(actor)
         group = await group_repo.get_group(session, group_id=data.group_id)
         if group is None:
-            raise GremiumError("This group does not exist any more. /groups shows the current ones.")
+            raise GremiumError(
+                "This group does not exist any more. /groups shows the current ones."
+            )
         if group.archived_at is None:
             group.archived_at = bd.clock.now()
             session.add(group)
-            text = actor.lang._("{group} is archived. Its history is kept.", group=escape(group.name))
+            text = actor.lang._(
+                "{group} is archived. Its history is kept.", group=escape(group.name)
+            )
         else:
             text = actor.lang._("{group} was already archived.", group=escape(group.name))
     await query.answer()
@@ -222,12 +224,15 @@ async def _apply_role(
     session: AsyncSession, actor: Actor, group: Group, person: Member, role: Role, now: datetime
 ) -> tuple[bool, str]:
     """Make ``person`` coordinator or plain member of ``group``; say what happened."""
-    assert group.id is not None and person.id is not None
+    assert group.id is not None
+    assert person.id is not None
     membership = await group_repo.get_membership(session, member_id=person.id, group_id=group.id)
     name, gname = escape(person.display_name), escape(group.name)
     if role == Role.COORDINATOR:
         if membership is not None and membership.role == Role.COORDINATOR:
-            return False, actor.lang._("{name} already coordinates {group}.", name=name, group=gname)
+            return False, actor.lang._(
+                "{name} already coordinates {group}.", name=name, group=gname
+            )
         if membership is None:
             await group_repo.add_membership(
                 session, member_id=person.id, group_id=group.id, now=now, role=role
@@ -285,5 +290,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("addcoordinator", addcoordinator_command, filters=msg))
     app.add_handler(CommandHandler("removecoordinator", removecoordinator_command, filters=msg))
     app.add_handler(CommandHandler("members", members_command, filters=private))
-    app.add_handler(CallbackQueryHandler(archive_button, pattern=f"^{PREFIX_ARCHIVE}:"))
-    app.add_handler(CallbackQueryHandler(dismiss_button, pattern=f"^{PREFIX_DISMISS}$"))
+    app.add_handler(CallbackQueryHandler(archive_button, pattern=matches(ArchiveGroup)))
+    app.add_handler(CallbackQueryHandler(dismiss_button, pattern=matches(Dismiss)))

@@ -6,6 +6,7 @@ database ids and slugs. Anyone can forge callback data, so handlers re-check who
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.slugs import is_slug
@@ -74,3 +75,12 @@ def decode(raw: object) -> Callback | None:
     if prefix == PREFIX_ARCHIVE:
         return ArchiveGroup(int(rest))
     return None
+
+
+def matches(kind: type) -> Callable[[object], bool]:
+    """A CallbackQueryHandler pattern: data that decodes to ``kind`` (the rest falls through)."""
+
+    def pattern(raw: object) -> bool:
+        return isinstance(decode(raw), kind)
+
+    return pattern

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import Update, User
+from telegram import User
 
 from domain.errors import GremiumError
 from domain.i18n import Lang
@@ -77,7 +77,8 @@ async def require_group_manager(session: AsyncSession, actor: Actor, group: Grou
     if actor.is_admin:
         return
     member = actor.require_member()
-    assert member.id is not None and group.id is not None
+    assert member.id is not None
+    assert group.id is not None
     if not await group_repo.is_coordinator(session, member_id=member.id, group_id=group.id):
         raise GremiumError(
             "Only the coordinators of {group} and the organisers can do that.", group=group.name

@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from domain.errors import GremiumError
 from handlers import keyboards, texts
-from handlers.callbacks import PREFIX_TOGGLE, ToggleMembership, decode
+from handlers.callbacks import ToggleMembership, decode, matches
 from handlers.common import Actor, load_actor, resolve_group
 from handlers.context import Context
 from storage import groups as group_repo
@@ -33,7 +33,8 @@ async def groups_view(session: AsyncSession, actor: Actor) -> tuple[str, InlineK
 async def join(session: AsyncSession, actor: Actor, group: Group, now: datetime) -> bool:
     """Add the member to the group; False if they already were in it."""
     member = actor.require_member()
-    assert member.id is not None and group.id is not None
+    assert member.id is not None
+    assert group.id is not None
     if await group_repo.get_membership(session, member_id=member.id, group_id=group.id):
         return False
     await group_repo.add_membership(session, member_id=member.id, group_id=group.id, now=now)
@@ -43,7 +44,8 @@ async def join(session: AsyncSession, actor: Actor, group: Group, now: datetime)
 async def leave(session: AsyncSession, actor: Actor, group: Group) -> bool:
     """Remove the member from the group; False if they were not in it."""
     member = actor.require_member()
-    assert member.id is not None and group.id is not None
+    assert member.id is not None
+    assert group.id is not None
     membership = await group_repo.get_membership(session, member_id=member.id, group_id=group.id)
     if membership is None:
         return False
@@ -132,7 +134,9 @@ async def toggle_button(update: Update, context: Context) -> None:
         actor.require_member()
         group = await group_repo.get_group(session, group_id=data.group_id)
         if group is None or group.archived_at is not None:
-            raise GremiumError("This group does not exist any more. /groups shows the current ones.")
+            raise GremiumError(
+                "This group does not exist any more. /groups shows the current ones."
+            )
         if await join(session, actor, group, bd.clock.now()):
             note = texts.joined(actor.lang, group)
         else:
@@ -150,4 +154,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("join", join_command, filters=private))
     app.add_handler(CommandHandler("leave", leave_command, filters=private))
     app.add_handler(CommandHandler("mygroups", mygroups_command, filters=private))
-    app.add_handler(CallbackQueryHandler(toggle_button, pattern=f"^{PREFIX_TOGGLE}:"))
+    app.add_handler(CallbackQueryHandler(toggle_button, pattern=matches(ToggleMembership)))

@@ -33,9 +33,12 @@ async def member_level(session: AsyncSession, *, member: Member | None, is_admin
     """Admin, coordinator of at least one active group, or member."""
     if is_admin:
         return Level.ADMIN
-    if member is not None and member.id is not None:
-        if await group_repo.coordinated_group_ids(session, member_id=member.id):
-            return Level.COORDINATOR
+    if (
+        member is not None
+        and member.id is not None
+        and await group_repo.coordinated_group_ids(session, member_id=member.id)
+    ):
+        return Level.COORDINATOR
     return Level.MEMBER
 
 

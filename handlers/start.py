@@ -6,12 +6,17 @@ import logging
 
 from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler
-from telegram.ext import filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    filters,
+)
 
 from domain.i18n import Lang
 from handlers import keyboards, menus, texts
-from handlers.callbacks import PREFIX_CONSENT, Consent, decode
+from handlers.callbacks import Consent, decode, matches
 from handlers.commands import commands_for
 from handlers.common import Actor, load_actor
 from handlers.context import Context
@@ -118,7 +123,10 @@ async def bot_blocked_update(update: Update, context: Context) -> None:
     change: ChatMemberUpdated | None = update.my_chat_member
     if change is None or change.chat.type != ChatType.PRIVATE:
         return
-    reachable = change.new_chat_member.status not in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+    reachable = change.new_chat_member.status not in (
+        ChatMemberStatus.BANNED,
+        ChatMemberStatus.LEFT,
+    )
     bd = context.bot_data
     async with bd.sessionmaker.begin() as session:
         member = await member_repo.set_reachable(
@@ -133,7 +141,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("start", start_command, filters=private))
     app.add_handler(CommandHandler("help", help_command, filters=filters.UpdateType.MESSAGE))
-    app.add_handler(CallbackQueryHandler(consent_button, pattern=f"^{PREFIX_CONSENT}:"))
-    app.add_handler(
-        ChatMemberHandler(bot_blocked_update, ChatMemberHandler.MY_CHAT_MEMBER)
-    )
+    app.add_handler(CallbackQueryHandler(consent_button, pattern=matches(Consent)))
+    app.add_handler(ChatMemberHandler(bot_blocked_update, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -7,7 +7,7 @@ from html import escape
 from typing import Any
 
 from domain.errors import GremiumError
-from domain.i18n import LazyText, Lang
+from domain.i18n import Lang, LazyText
 from storage.groups import GroupSummary
 from storage.models import Group, Member, Membership, Role
 
@@ -132,7 +132,10 @@ def member_line(lang: Lang, member: Member, membership: Membership) -> str:
 def members_header(lang: Lang, group: Group, count: int) -> str:
     """The heading of /members."""
     return lang.ngettext(
-        "<b>{group}</b>: {n} member", "<b>{group}</b>: {n} members", count, group=escape(group.name)
+        "<b>{group}</b>: {n} member",
+        "<b>{group}</b>: {n} members",
+        count,
+        group=escape(group.name),
     )
 
 

@@ -84,7 +84,12 @@ async def get_membership(
 
 
 async def add_membership(
-    session: AsyncSession, *, member_id: int, group_id: int, now: datetime, role: Role = Role.MEMBER
+    session: AsyncSession,
+    *,
+    member_id: int,
+    group_id: int,
+    now: datetime,
+    role: Role = Role.MEMBER,
 ) -> Membership:
     """Join a group; the unique constraint forbids doing it twice."""
     membership = Membership(member_id=member_id, group_id=group_id, role=role, joined_at=now)

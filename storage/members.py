@@ -99,8 +99,10 @@ async def find_members(session: AsyncSession, *, query: str, limit: int = 10) ->
         stmt = select(Member).where(Member.telegram_id == int(query))
     else:
         pattern = f"%{_escape_like(query)}%"
-        full = func.coalesce(col(Member.first_name), "") + " " + func.coalesce(
-            col(Member.last_name), ""
+        full = (
+            func.coalesce(col(Member.first_name), "")
+            + " "
+            + func.coalesce(col(Member.last_name), "")
         )
         stmt = select(Member).where(full.ilike(pattern, escape="\\"))
     result = await session.exec(stmt.order_by(col(Member.first_name), col(Member.id)).limit(limit))

@@ -54,16 +54,40 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
         ('[telegram]\ntoken = "nonsense"', "telegram.token", "does not look like"),
         ('[telegram]\ntoken = "1:a"\ncolour = "red"', "telegram.colour", "unknown key"),
         ('[telegrm]\ntoken = "1:a"', "telegrm", "unknown section"),
-        ('[telegram]\ntoken = "1:a"\n[organisation]\ntimezone = "Mars/Base"', "organisation.timezone", "not a time zone"),
-        ('[telegram]\ntoken = "1:a"\n[organisation]\ndefault_language = "fr"', "organisation.default_language", "not supported"),
-        ('[telegram]\ntoken = "1:a"\n[organisation]\nadmins = ["bob"]', "organisation.admins", "not a Telegram user id"),
+        (
+            '[telegram]\ntoken = "1:a"\n[organisation]\ntimezone = "Mars/Base"',
+            "organisation.timezone",
+            "not a time zone",
+        ),
+        (
+            '[telegram]\ntoken = "1:a"\n[organisation]\ndefault_language = "fr"',
+            "organisation.default_language",
+            "not supported",
+        ),
+        (
+            '[telegram]\ntoken = "1:a"\n[organisation]\nadmins = ["bob"]',
+            "organisation.admins",
+            "not a Telegram user id",
+        ),
         ('[telegram]\ntoken = "1:a"\n[webhook]\nport = "80"', "webhook.port", "whole number"),
         ('[telegram]\ntoken = "1:a"\nmode = "push"', "telegram.mode", "polling"),
-        ('[telegram]\ntoken = "1:a"\n[database]\nurl = "mysql://x"', "database.url", "sqlite+aiosqlite"),
-        ('[telegram]\ntoken = "1:a"\n[[groups]]\nslug = "Bad Slug"\nname = "X"', "groups[0].slug", "a-z"),
-        ('[telegram]\ntoken = "1:a"\n[[groups]]\nslug = "a"\nname = "A"\n[[groups]]\nslug = "a"\nname = "B"', "groups[1].slug", "used twice"),
+        (
+            '[telegram]\ntoken = "1:a"\n[database]\nurl = "mysql://x"',
+            "database.url",
+            "sqlite+aiosqlite",
+        ),
+        (
+            '[telegram]\ntoken = "1:a"\n[[groups]]\nslug = "Bad Slug"\nname = "X"',
+            "groups[0].slug",
+            "a-z",
+        ),
+        (
+            '[telegram]\ntoken = "1:a"\n[[groups]]\nslug = "a"\nname = "A"\n[[groups]]\nslug = "a"\nname = "B"',
+            "groups[1].slug",
+            "used twice",
+        ),
         ('[telegram]\ntoken = "1:a"\nmode = "webhook"', "webhook.url", "https"),
-        ('[telegram\ntoken = 1', "", "not valid TOML"),
+        ("[telegram\ntoken = 1", "", "not valid TOML"),
     ],
 )
 def test_config_errors_name_the_key(tmp_path: Path, content: str, key: str, fragment: str) -> None:

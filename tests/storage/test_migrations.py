@@ -12,7 +12,12 @@ from sqlmodel import SQLModel
 
 from storage import migrate
 from storage.db import create_engine
-from tests.conftest import NO_POSTGRES, POSTGRES_URL, create_postgres_database, drop_postgres_database
+from tests.conftest import (
+    NO_POSTGRES,
+    POSTGRES_URL,
+    create_postgres_database,
+    drop_postgres_database,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -115,7 +115,9 @@ async def test_membership_is_unique(sessionmaker: SessionMaker, clock: FakeClock
             )
 
 
-async def test_membership_needs_existing_member(sessionmaker: SessionMaker, clock: FakeClock) -> None:
+async def test_membership_needs_existing_member(
+    sessionmaker: SessionMaker, clock: FakeClock
+) -> None:
     """Foreign keys are enforced (SQLite included)."""
     async with sessionmaker.begin() as session:
         group = await group_repo.create_group(
@@ -154,7 +156,9 @@ async def test_group_lists_count_members_and_hide_archived(
     assert b.id is not None
 
 
-async def test_coordinators_and_member_search(sessionmaker: SessionMaker, clock: FakeClock) -> None:
+async def test_coordinators_and_member_search(
+    sessionmaker: SessionMaker, clock: FakeClock
+) -> None:
     """Roles are stored per group; members are found by @username, id and name part."""
     async with sessionmaker.begin() as session:
         g = await group_repo.create_group(
@@ -163,12 +167,17 @@ async def test_coordinators_and_member_search(sessionmaker: SessionMaker, clock:
         anna = await _member(session, 11, "Anna", clock.now(), username="anna_h")
         await _member(session, 12, "Annette", clock.now())
         await group_repo.add_membership(
-            session, member_id=anna.id or 0, group_id=g.id or 0, now=clock.now(),
+            session,
+            member_id=anna.id or 0,
+            group_id=g.id or 0,
+            now=clock.now(),
             role=Role.COORDINATOR,
         )
     async with sessionmaker() as session:
         assert await group_repo.is_coordinator(session, member_id=anna.id or 0, group_id=g.id or 0)
-        assert [m.telegram_id for m in await member_repo.find_members(session, query="@ANNA_H")] == [11]
+        assert [
+            m.telegram_id for m in await member_repo.find_members(session, query="@ANNA_H")
+        ] == [11]
         assert [m.telegram_id for m in await member_repo.find_members(session, query="12")] == [12]
         assert len(await member_repo.find_members(session, query="ann")) == 2
         assert await member_repo.find_members(session, query="%") == []
@@ -183,7 +192,9 @@ async def test_deleting_a_member_deletes_memberships(
             session, slug="g", name="G", timezone="Europe/Berlin", now=clock.now()
         )
         m = await _member(session, 5, "Eve", clock.now())
-        await group_repo.add_membership(session, member_id=m.id or 0, group_id=g.id or 0, now=clock.now())
+        await group_repo.add_membership(
+            session, member_id=m.id or 0, group_id=g.id or 0, now=clock.now()
+        )
     async with sessionmaker.begin() as session:
         member = await member_repo.get_member(session, member_id=m.id or 0)
         await session.delete(member)

@@ -1,0 +1,133 @@
+"""End-to-end harness: the real bot, polling the Bot API emulator over HTTP on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.app import GremiumApp, build_application
+from bot.config import InitialGroup, Settings
+from bot.processing import TrackingUpdateProcessor
+from domain.clock import FakeClock
+from sandbox.emulator import ChatMessage, Emulator
+from sandbox.emulator import UserHandle as User
+from sandbox.emulator.spec import SpecValidator
+from storage.db import SessionMaker
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN_ID = 900_001
+GROUPS = (
+    InitialGroup("ausbildung-arbeit", "Ausbildung und Arbeit"),
+    InitialGroup("bildung", "Bildung"),
+    InitialGroup("gesundheit", "Gesundheit"),
+    InitialGroup("kultur", "Kultur"),
+    InitialGroup("wohnen", "Wohnen und Stadtentwicklung"),
+    InitialGroup("interkulturelle-oeffnung", "Interkulturelle Öffnung der Stadtverwaltung"),
+)
+
+
+def spec_path() -> Path | None:
+    """api.json from GREMIUM_BOT_API_SPEC or ../shared beside the checkout, if present."""
+    env = os.environ.get("GREMIUM_BOT_API_SPEC")
+    path = Path(env) if env else ROOT.parent / "shared" / "telegram-bot-api" / "api.json"
+    return path if path.exists() else None
+
+
+@dataclass
+class World:
+    """A running bot, its emulator, database and clock."""
+
+    emu: Emulator
+    app: GremiumApp
+    processor: TrackingUpdateProcessor
+    sessionmaker: SessionMaker
+    clock: FakeClock
+    settings: Settings
+    checked_calls: int = field(default=0)
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every update sent so far is fully handled and no request is in flight."""
+        async with asyncio.timeout(timeout):
+            await self.emu.wait_delivered(timeout=timeout)
+            while True:
+                await self.processor.wait_idle()
+                await asyncio.sleep(0)
+                if (
+                    self.processor.in_progress == 0
+                    and self.app.update_queue.empty()
+                    and self.processor.processed >= self.emu.delivered_updates
+                    and self.emu.in_flight == 0
+                ):
+                    return
+                await asyncio.sleep(0.005)
+
+    async def send(self, user: User, text: str, **kwargs: object) -> ChatMessage:
+        """The user sends ``text``; returns the newest bot message in that chat once settled."""
+        await user.send(text, **kwargs)
+        await self.settle()
+        return user.last
+
+    async def press(self, user: User, label: str, **kwargs: object) -> ChatMessage:
+        """The user presses a button; returns the newest bot message once settled."""
+        await user.press(label, **kwargs)
+        await self.settle()
+        return user.last
+
+    def spec_problems(self) -> list[str]:
+        """Every Bot API call the bot made, checked against api.json (empty if it is absent)."""
+        path = spec_path()
+        if path is None:
+            return []
+        validator = SpecValidator.load(path)
+        problems: list[str] = []
+        for call in self.emu.calls:
+            problems += [
+                f"{call.method}: {p}" for p in validator.check_call(call.method, call.params)
+            ]
+        self.checked_calls = len(self.emu.calls)
+        return problems
+
+
+@asynccontextmanager
+async def running_bot(
+    *,
+    database_url: str,
+    sessionmaker: SessionMaker,
+    clock: FakeClock,
+    admins: frozenset[int] = frozenset({ADMIN_ID}),
+    groups: tuple[InitialGroup, ...] = GROUPS,
+) -> AsyncIterator[World]:
+    """Start the emulator and the real bot against it; stop both afterwards."""
+    emu = Emulator(spec_path=spec_path(), clock=clock)
+    await emu.start()
+    settings = Settings(
+        token=emu.token,
+        database_url=database_url,
+        api_root=emu.api_root,
+        admins=admins,
+        groups=groups,
+        organisation_name="Integrationskonferenz Herne",
+        organisation_contact="integration@example.org",
+    )
+    processor = TrackingUpdateProcessor()
+    app = build_application(
+        settings, sessionmaker=sessionmaker, clock=clock, update_processor=processor
+    )
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)  # run_polling would call it; here the test drives the lifecycle
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    world = World(emu, app, processor, sessionmaker, clock, settings)
+    try:
+        yield world
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await emu.stop()
