@@ -213,7 +213,7 @@ def parse_deadline(
         if duration <= timedelta(0):
             raise GremiumError("A length of time must be longer than zero.")
         return after(now, duration, tz)
-    example = "10 Tage, 24.12." if lang == "de" else "10 days, 24.12."
+    example = "10 Tage / 24.12. 18:00" if lang == "de" else "10 days / 24.12. 18:00"
     moment = _moment(text, tz=tz, now=now, lang=lang, default=day_end, example=example)
     assert moment is not None
     return moment
