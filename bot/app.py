@@ -13,9 +13,13 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, D
 import handlers
 from bot.config import Settings
 from domain.clock import Clock
+from domain.delivery import Limits
 from domain.i18n import Translator
+from handlers.broadcast import ReportUpdater
 from handlers.context import CONTEXT_TYPES, BotData
+from handlers.jobs import SWEEP_INTERVAL, sweep_job
 from handlers.menus import Level, refresh_chat_menu, register_default_menus
+from handlers.outbox import Dispatcher
 from storage import groups as group_repo
 from storage.db import SessionMaker
 
@@ -46,8 +50,7 @@ def build_application(
         .write_timeout(15)
         .get_updates_read_timeout(40)
     )
-    if engine is not None:
-        builder = builder.post_shutdown(partial(_post_shutdown, engine))
+    builder = builder.post_shutdown(partial(_post_shutdown, engine))
     if update_processor is not None:
         builder = builder.concurrent_updates(update_processor)
     app: GremiumApp = builder.build()
@@ -60,6 +63,7 @@ def build_application(
     bd.organisation_name = settings.organisation_name
     bd.organisation_contact = settings.organisation_contact
     bd.privacy_version = settings.privacy_version
+    bd.quiet_hours = settings.quiet_hours
     handlers.register(app)
     return app
 
@@ -76,12 +80,30 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
         )
     if created:
         log.info("created %d initial groups", created)
+    bd.reports = ReportUpdater(app.bot, bd)
+    bd.dispatcher = Dispatcher(
+        bot=app.bot,
+        sessionmaker=bd.sessionmaker,
+        clock=bd.clock,
+        limits=Limits(global_per_second=max(1, int(settings.outbox_rate))),
+        paid_broadcast=settings.paid_broadcast,
+        on_delivered=bd.reports.delivered,
+    )
+    await bd.dispatcher.start()
+    bd.reports.start()
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(sweep_job, interval=SWEEP_INTERVAL, first=1, name="sweep")
     await register_default_menus(app.bot, bd.translator)
     default = bd.translator.get(settings.default_language)
     for admin in sorted(settings.admins):
         await refresh_chat_menu(app.bot, admin, default, Level.ADMIN)
 
 
-async def _post_shutdown(engine: AsyncEngine, _app: GremiumApp) -> None:
-    """Close the database connections."""
-    await engine.dispose()
+async def _post_shutdown(engine: AsyncEngine | None, app: GremiumApp) -> None:
+    """Stop the outbox and the reports, then close the database connections."""
+    bd: BotData = app.bot_data
+    if hasattr(bd, "dispatcher"):
+        await bd.dispatcher.stop()
+        await bd.reports.stop()
+    if engine is not None:
+        await engine.dispose()

@@ -7,6 +7,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -65,6 +66,9 @@ class Settings:
     groups: tuple[InitialGroup, ...] = ()
     data_dir: Path = Path("data")
     log_level: str = "INFO"
+    outbox_rate: float = 25.0
+    paid_broadcast: bool = False
+    quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
 
     @property
     def bot_base_url(self) -> str:
@@ -86,6 +90,12 @@ _SCHEMA: Mapping[str, Mapping[str, type | tuple[type, ...]]] = {
         "privacy_version": int,
     },
     "storage": {"data_dir": str},
+    "outbox": {
+        "rate": (int, float),
+        "paid_broadcast": bool,
+        "quiet_hours_start": str,
+        "quiet_hours_end": str,
+    },
     "logging": {"level": str},
 }
 _TOP_LEVEL_LISTS = {"groups"}
@@ -122,7 +132,13 @@ def _check_keys(raw: Mapping[str, Any]) -> None:
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "a whole number", list: "a list", bool: "true or false"}
+    names = {
+        str: "a string",
+        int: "a whole number",
+        float: "a number",
+        list: "a list",
+        bool: "true or false",
+    }
     if isinstance(expected, tuple):
         return " or ".join(names.get(t, t.__name__) for t in expected)
     return names.get(expected, expected.__name__)
@@ -178,6 +194,16 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         groups=_build_groups(raw.get("groups", [])),
         data_dir=data_dir,
         log_level=_build_log_level(_get(raw, "logging", "level", "INFO")),
+        outbox_rate=_build_rate(raw),
+        paid_broadcast=_get(raw, "outbox", "paid_broadcast", False),
+        quiet_hours=(
+            _build_clock(
+                "outbox.quiet_hours_start", _get(raw, "outbox", "quiet_hours_start", "21:00")
+            ),
+            _build_clock(
+                "outbox.quiet_hours_end", _get(raw, "outbox", "quiet_hours_end", "08:00")
+            ),
+        ),
     )
 
 
@@ -220,6 +246,22 @@ def _build_admins(values: list[Any]) -> frozenset[int]:
                 "organisation.admins", f"{value!r} is not a Telegram user id (a positive number)"
             )
     return frozenset(values)
+
+
+def _build_rate(raw: Mapping[str, Any]) -> float:
+    rate = float(_get(raw, "outbox", "rate", 25))
+    limit = 1000 if _get(raw, "outbox", "paid_broadcast", False) else 30
+    if not 0 < rate <= limit:
+        raise ConfigError("outbox.rate", f"must be more than 0 and at most {limit} messages/s")
+    return rate
+
+
+def _build_clock(key: str, text: str) -> time:
+    try:
+        hours, minutes = text.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ConfigError(key, f'"{text}" is not a time of day like "21:00"') from None
 
 
 def _build_log_level(level: str) -> str:

@@ -6,6 +6,7 @@ database ids and slugs. Anyone can forge callback data, so handlers re-check who
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,12 +39,40 @@ class Dismiss:
     """Close a question without doing anything."""
 
 
-Callback = Consent | ToggleMembership | ArchiveGroup | Dismiss
+class AnnounceStep(enum.StrEnum):
+    """What a button on an announcement does."""
+
+    SEND = "s"
+    SCHEDULE = "t"
+    CANCEL = "x"
+    URGENT = "u"
+    PIN = "p"
+    UNSCHEDULE = "c"
+
+
+@dataclass(frozen=True)
+class AnnounceTarget:
+    """/announce: the group chosen (0 = all groups, for organisers)."""
+
+    group_id: int
+
+
+@dataclass(frozen=True)
+class AnnounceAction:
+    """A button on an announcement preview or listing."""
+
+    step: AnnounceStep
+    announcement_id: int
+
+
+Callback = Consent | ToggleMembership | ArchiveGroup | Dismiss | AnnounceTarget | AnnounceAction
 
 PREFIX_CONSENT = "c"
 PREFIX_TOGGLE = "t"
 PREFIX_ARCHIVE = "ar"
 PREFIX_DISMISS = "x"
+PREFIX_ANNOUNCE_TARGET = "ag"
+PREFIX_ANNOUNCE = "an"
 
 
 def encode(data: Callback) -> str:
@@ -57,6 +86,10 @@ def encode(data: Callback) -> str:
             return f"{PREFIX_ARCHIVE}:{gid}"
         case Dismiss():
             return PREFIX_DISMISS
+        case AnnounceTarget(group_id=gid):
+            return f"{PREFIX_ANNOUNCE_TARGET}:{gid}"
+        case AnnounceAction(step=step, announcement_id=aid):
+            return f"{PREFIX_ANNOUNCE}:{step.value}:{aid}"
 
 
 def decode(raw: object) -> Callback | None:
@@ -68,13 +101,24 @@ def decode(raw: object) -> Callback | None:
         return Consent(rest) if rest and is_slug(rest) else (None if rest else Consent())
     if prefix == PREFIX_DISMISS and not rest:
         return Dismiss()
-    if not rest.isascii() or not rest.isdigit() or len(rest) > 12:
+    if prefix == PREFIX_ANNOUNCE:
+        step, _, rest = rest.partition(":")
+        if step not in {s.value for s in AnnounceStep} or not _is_id(rest):
+            return None
+        return AnnounceAction(AnnounceStep(step), int(rest))
+    if not _is_id(rest):
         return None
     if prefix == PREFIX_TOGGLE:
         return ToggleMembership(int(rest))
     if prefix == PREFIX_ARCHIVE:
         return ArchiveGroup(int(rest))
+    if prefix == PREFIX_ANNOUNCE_TARGET:
+        return AnnounceTarget(int(rest))
     return None
+
+
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 12
 
 
 def matches(kind: type) -> Callable[[object], bool]:

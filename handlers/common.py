@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import User
@@ -89,3 +90,13 @@ def require_admin(actor: Actor) -> None:
     """Only organisers (admins from the configuration) pass."""
     if not actor.is_admin:
         raise GremiumError("Sorry, only the organisers can do that.")
+
+
+def group_zone(group: Group | None, default: ZoneInfo) -> ZoneInfo:
+    """The time zone a group's dates are shown and entered in."""
+    if group is None or not group.timezone:
+        return default
+    try:
+        return ZoneInfo(group.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return default

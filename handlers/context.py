@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import time
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
@@ -10,6 +11,10 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 from domain.clock import Clock
 from domain.i18n import Translator
 from storage.db import SessionMaker
+
+if TYPE_CHECKING:
+    from handlers.broadcast import ReportUpdater
+    from handlers.outbox import Dispatcher
 
 
 class BotData:
@@ -23,6 +28,9 @@ class BotData:
     organisation_name: str
     organisation_contact: str
     privacy_version: int
+    quiet_hours: tuple[time, time]
+    dispatcher: Dispatcher
+    reports: ReportUpdater
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

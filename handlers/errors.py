@@ -76,16 +76,6 @@ async def unknown_command(update: Update, context: Context) -> None:
     )
 
 
-async def plain_text(update: Update, context: Context) -> None:
-    """Text that is not a command, in a private chat."""
-    if (message := update.effective_message) is None:
-        return
-    lang = await _lang_of(update, context)
-    await message.reply_text(
-        lang._("I understand commands, not free text. /help lists what I can do.")
-    )
-
-
 async def unknown_button(update: Update, context: Context) -> None:
     """A button whose data no handler knows: stale, from an old version, or forged."""
     if (query := update.callback_query) is None:
@@ -100,6 +90,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the catch-all handlers (last) and the error handler."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(filters.COMMAND & private, unknown_command))
-    app.add_handler(MessageHandler(filters.TEXT & private, plain_text))
     app.add_handler(CallbackQueryHandler(unknown_button))
     app.add_error_handler(error_handler)

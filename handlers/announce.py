@@ -1,0 +1,360 @@
+"""Announcements: /announce, the preview with Send / Schedule / Cancel, /announcements."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from domain.dates import parse_moment
+from domain.errors import GremiumError
+from domain.i18n import Lang
+from handlers import announce_texts as atexts
+from handlers.broadcast import release
+from handlers.callbacks import (
+    AnnounceAction,
+    AnnounceStep,
+    AnnounceTarget,
+    decode,
+    encode,
+    matches,
+)
+from handlers.common import Actor, group_zone, load_actor, require_group_manager
+from handlers.context import BotData, Context
+from storage import announcements as repo
+from storage import groups as group_repo
+from storage import outbox
+from storage.models import Announcement, AnnouncementStatus, ContentKind, Group
+
+log = logging.getLogger(__name__)
+ALL_GROUPS = 0
+
+
+async def announce_command(update: Update, context: Context) -> None:
+    """Ask which group the announcement is for."""
+    if (message := update.effective_message) is None or (user := update.effective_user) is None:
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, user)
+        groups = await _announceable_groups(session, actor)
+    if not groups:
+        raise GremiumError("Only coordinators and organisers can send announcements.")
+    rows = [
+        [InlineKeyboardButton(g.name, callback_data=encode(AnnounceTarget(g.id or 0)))]
+        for g in groups
+    ]
+    if actor.is_admin:
+        label = "📣 " + actor.lang._("All working groups")
+        rows.append(
+            [InlineKeyboardButton(label, callback_data=encode(AnnounceTarget(ALL_GROUPS)))]
+        )
+    await message.reply_text(
+        actor.lang._("Which group is the announcement for?"),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+
+
+async def _announceable_groups(session: AsyncSession, actor: Actor) -> list[Group]:
+    if actor.is_admin:
+        return [s.group for s in await group_repo.list_active_groups(session)]
+    member = actor.require_member()
+    assert member.id is not None
+    ids = await group_repo.coordinated_group_ids(session, member_id=member.id)
+    return [s.group for s in await group_repo.list_active_groups(session) if s.group.id in ids]
+
+
+async def _target_group(session: AsyncSession, actor: Actor, group_id: int | None) -> Group | None:
+    """The announcement's group after re-checking the actor may announce to it."""
+    if not group_id:
+        if not actor.is_admin:
+            raise GremiumError("Sorry, only the organisers can do that.")
+        return None
+    group = await group_repo.get_group(session, group_id=group_id)
+    if group is None or group.archived_at is not None:
+        raise GremiumError("This group does not exist any more. /groups shows the current ones.")
+    await require_group_manager(session, actor, group)
+    return group
+
+
+async def target_button(update: Update, context: Context) -> None:
+    """The group was chosen: open a draft and ask for the message."""
+    query = update.callback_query
+    if query is None or not isinstance(data := decode(query.data), AnnounceTarget):
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, query.from_user)
+        group = await _target_group(session, actor, data.group_id)
+        await repo.open_draft(
+            session,
+            sender=actor.require_member(),
+            group_id=group.id if group else None,
+            now=bd.clock.now(),
+        )
+    await query.answer()
+    await query.edit_message_text(
+        atexts.ask_for_content(actor.lang, group.name if group else None)
+    )
+
+
+async def input_message(update: Update, context: Context) -> None:
+    """A private message that is not a command: content or time for a draft, else a hint."""
+    if (message := update.effective_message) is None or (user := update.effective_user) is None:
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, user)
+        draft = None
+        if actor.member is not None and actor.member.id is not None:
+            draft = await repo.get_awaiting_input(session, sender_id=actor.member.id)
+        if draft is None:
+            reply = actor.lang._(
+                "I understand commands, not free text. /help lists what I can do."
+            )
+            await message.reply_text(reply)
+            return
+        group = await _target_group(session, actor, draft.group_id)
+        if draft.status == AnnouncementStatus.AWAITING_TIME:
+            text = await _schedule(session, bd, actor, draft, group, message.text or "")
+        else:
+            _take_content(draft, message)
+            session.add(draft)
+            text = None
+    if text is not None:
+        await message.reply_text(text)
+        return
+    await _send_preview(context, actor, draft, group)
+
+
+def _take_content(draft: Announcement, message: Message) -> None:
+    """Copy text, photo or document (with its formatting) into the draft."""
+    if message.photo:
+        draft.content_kind, draft.file_id = ContentKind.PHOTO, message.photo[-1].file_id
+        draft.text_html = message.caption_html if message.caption else None
+    elif message.document is not None:
+        draft.content_kind, draft.file_id = ContentKind.DOCUMENT, message.document.file_id
+        draft.text_html = message.caption_html if message.caption else None
+    elif message.text:
+        draft.content_kind, draft.text_html = ContentKind.TEXT, message.text_html
+    else:
+        raise GremiumError("Please send a text, a photo or a document.")
+    draft.status = AnnouncementStatus.PREVIEW
+
+
+async def _send_preview(
+    context: Context, actor: Actor, draft: Announcement, group: Group | None
+) -> None:
+    """Show the announcement exactly as members will see it, with the decision buttons."""
+    assert actor.member is not None and draft.id is not None
+    head = atexts.header(actor.lang, group.name if group else None, actor.member.display_name)
+    parts = atexts.payload(actor.lang, draft, head)
+    markup = preview_keyboard(actor.lang, draft)
+    for index, part in enumerate(parts):
+        params = dict(part["params"])
+        if index == len(parts) - 1:
+            params["reply_markup"] = markup.to_dict()
+        await context.bot.do_api_request(
+            part["method"], api_kwargs={**params, "chat_id": actor.user.id}
+        )
+
+
+def preview_keyboard(lang: Lang, draft: Announcement) -> InlineKeyboardMarkup:
+    """Send / Schedule / Cancel, and the urgent switch."""
+    assert draft.id is not None
+
+    def button(label: str, step: AnnounceStep) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            label, callback_data=encode(AnnounceAction(step, draft.id or 0))
+        )
+
+    urgent = lang._("Urgent: on") if draft.urgent else lang._("Urgent: off")
+    return InlineKeyboardMarkup(
+        [
+            [
+                button("✅ " + lang._("Send"), AnnounceStep.SEND),
+                button("🕒 " + lang._("Schedule"), AnnounceStep.SCHEDULE),
+                button("✖️ " + lang._("Cancel"), AnnounceStep.CANCEL),
+            ],
+            [button(("🔔 " if draft.urgent else "🔕 ") + urgent, AnnounceStep.URGENT)],
+        ]
+    )
+
+
+async def _schedule(
+    session: AsyncSession,
+    bd: BotData,
+    actor: Actor,
+    draft: Announcement,
+    group: Group | None,
+    text: str,
+) -> str:
+    """Parse the time the coordinator wrote and schedule the announcement."""
+    assert draft.id is not None
+    tz = group_zone(group, bd.timezone)
+    when = parse_moment(text, tz=tz, now=bd.clock.now(), lang=actor.lang.code)
+    await repo.transition(
+        session,
+        announcement_id=draft.id,
+        from_status=(AnnouncementStatus.AWAITING_TIME,),
+        to_status=AnnouncementStatus.SCHEDULED,
+        scheduled_for=when,
+    )
+    return atexts.scheduled(actor.lang, actor.lang.when(when, tz))
+
+
+async def action_button(update: Update, context: Context) -> None:
+    """Send, Schedule, Cancel, the urgent switch, and cancelling a scheduled announcement."""
+    query = update.callback_query
+    if query is None or not isinstance(data := decode(query.data), AnnounceAction):
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, query.from_user)
+        draft = await repo.get_announcement(session, announcement_id=data.announcement_id)
+        if draft is None:
+            raise GremiumError("This button is no longer valid. Please use the newest message.")
+        await _check_owner(session, actor, draft)
+        await _target_group(session, actor, draft.group_id)
+        note, keep_buttons, released = await _apply(session, bd, actor, draft, data.step)
+    await query.answer(note)
+    if keep_buttons and query.message is not None:
+        await query.edit_message_reply_markup(reply_markup=preview_keyboard(actor.lang, draft))
+    elif query.message is not None:
+        await query.edit_message_reply_markup(reply_markup=None)
+    if data.step == AnnounceStep.SCHEDULE and note:
+        example = _example(actor.lang.code)
+        await context.bot.send_message(actor.user.id, atexts.ask_for_time(actor.lang, example))
+    if released:
+        bd.dispatcher.wake()
+        await bd.reports.post(data.announcement_id)
+
+
+async def _check_owner(session: AsyncSession, actor: Actor, draft: Announcement) -> None:
+    """Only the sender (or an organiser) may act on an announcement."""
+    member = actor.require_member()
+    if draft.sender_id != member.id and not actor.is_admin:
+        raise GremiumError("This is someone else's announcement.")
+
+
+async def _apply(
+    session: AsyncSession, bd: BotData, actor: Actor, draft: Announcement, step: AnnounceStep
+) -> tuple[str, bool, bool]:
+    """Do what the button says; return (toast, keep the buttons, released)."""
+    assert draft.id is not None
+    lang, aid = actor.lang, draft.id
+    preview = (AnnouncementStatus.PREVIEW,)
+    if step == AnnounceStep.URGENT and draft.status == AnnouncementStatus.PREVIEW:
+        draft.urgent = not draft.urgent
+        session.add(draft)
+        return (lang._("Urgent: on") if draft.urgent else lang._("Urgent: off")), True, False
+    if step == AnnounceStep.SEND:
+        if not await repo.transition(
+            session, announcement_id=aid, from_status=preview, to_status=AnnouncementStatus.SENDING
+        ):
+            raise GremiumError("This announcement was already sent or cancelled.")
+        count = await release(session, bd, draft)
+        return (
+            lang.ngettext("Sending to {n} recipient.", "Sending to {n} recipients.", count),
+            False,
+            True,
+        )
+    if step == AnnounceStep.SCHEDULE:
+        if not await repo.transition(
+            session,
+            announcement_id=aid,
+            from_status=preview,
+            to_status=AnnouncementStatus.AWAITING_TIME,
+        ):
+            raise GremiumError("This announcement was already sent or cancelled.")
+        return lang._("When should it go out?"), False, False
+    if step in (AnnounceStep.CANCEL, AnnounceStep.UNSCHEDULE):
+        if not await repo.transition(
+            session,
+            announcement_id=aid,
+            from_status=(*repo.UNFINISHED, AnnouncementStatus.SCHEDULED),
+            to_status=AnnouncementStatus.CANCELLED,
+        ):
+            raise GremiumError("This announcement was already sent or cancelled.")
+        return lang._("Cancelled. Nothing was sent."), False, False
+    raise GremiumError("This announcement was already sent or cancelled.")
+
+
+def _example(lang: str) -> str:
+    return "24.12. 09:00, morgen 9:00" if lang == "de" else "24.12. 09:00, tomorrow 9am"
+
+
+async def cancel_command(update: Update, context: Context) -> None:
+    """Drop the announcement being written."""
+    if (message := update.effective_message) is None or (user := update.effective_user) is None:
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, user)
+        member = actor.require_member()
+        assert member.id is not None
+        draft = await repo.get_awaiting_input(session, sender_id=member.id)
+        if draft is not None and draft.id is not None:
+            await repo.transition(
+                session,
+                announcement_id=draft.id,
+                from_status=repo.UNFINISHED,
+                to_status=AnnouncementStatus.CANCELLED,
+            )
+    text = (
+        actor.lang._("Cancelled. Nothing was sent.")
+        if draft
+        else actor.lang._("There is nothing to cancel.")
+    )
+    await message.reply_text(text)
+
+
+async def announcements_command(update: Update, context: Context) -> None:
+    """Recent and scheduled announcements with their delivery counts."""
+    if (message := update.effective_message) is None or (user := update.effective_user) is None:
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, user)
+        groups = await _announceable_groups(session, actor)
+        if not groups:
+            raise GremiumError("Only coordinators and organisers can send announcements.")
+        member = actor.require_member()
+        ids = None if actor.is_admin else {g.id for g in groups if g.id is not None}
+        items = await repo.list_recent(session, group_ids=ids, sender_id=member.id)
+        names = {g.id: g.name for g in groups}
+        lines, buttons = [], []
+        for item in items:
+            assert item.id is not None
+            counts = await outbox.counts_for_announcement(session, announcement_id=item.id)
+            target = (
+                names.get(item.group_id, "")
+                if item.group_id
+                else actor.lang._("All working groups")
+            )
+            group = await group_repo.get_group(session, group_id=item.group_id or 0)
+            tz = group_zone(group, bd.timezone)
+            lines.append(atexts.listing_line(actor.lang, item, target, counts, tz))
+            if item.status == AnnouncementStatus.SCHEDULED:
+                label = "✖️ " + actor.lang._("Cancel: {target}", target=target)
+                data = encode(AnnounceAction(AnnounceStep.UNSCHEDULE, item.id))
+                buttons.append([InlineKeyboardButton(label[:60], callback_data=data)])
+    if not lines:
+        await message.reply_text(actor.lang._("No announcements yet. /announce writes one."))
+        return
+    text = "\n".join([actor.lang._("<b>Announcements</b>"), "", *lines])
+    await message.reply_text(text, reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add this module's handlers."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler("announce", announce_command, filters=private))
+    app.add_handler(CommandHandler("announcements", announcements_command, filters=private))
+    app.add_handler(CommandHandler("cancel", cancel_command, filters=private))
+    app.add_handler(CallbackQueryHandler(target_button, pattern=matches(AnnounceTarget)))
+    app.add_handler(CallbackQueryHandler(action_button, pattern=matches(AnnounceAction)))
+    content = filters.TEXT | filters.PHOTO | filters.Document.ALL
+    app.add_handler(MessageHandler(private & content & ~filters.COMMAND, input_message))

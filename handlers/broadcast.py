@@ -1,0 +1,231 @@
+"""Releasing announcements into the outbox, and the live delivery report."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError
+
+from domain.delivery import quiet_hours_release
+from domain.errors import GremiumError
+from domain.i18n import Lang
+from handlers import announce_texts as atexts
+from handlers.common import group_zone
+from handlers.context import BotData
+from storage import announcements as repo
+from storage import groups as group_repo
+from storage import members as member_repo
+from storage import outbox
+from storage.models import Announcement, AnnouncementStatus, Delivery
+
+log = logging.getLogger(__name__)
+KIND = "announcement"
+
+
+async def release(session: AsyncSession, bd: BotData, announcement: Announcement) -> int:
+    """Write one delivery per recipient (and linked group chat); return how many.
+
+    Runs inside the caller's transaction, so the announcement and all its deliveries are
+    written together or not at all.
+    """
+    assert announcement.id is not None
+    now = bd.clock.now()
+    group = None
+    if announcement.group_id:
+        group = await group_repo.get_group(session, group_id=announcement.group_id)
+    sender = None
+    if announcement.sender_id:
+        sender = await member_repo.get_member(session, member_id=announcement.sender_id)
+    sender_name = sender.display_name if sender else bd.organisation_name
+    tz = group_zone(group, bd.timezone)
+    not_before = now if announcement.urgent else quiet_hours_release(now, tz, *bd.quiet_hours)
+    recipients = await repo.list_recipients(session, group_id=announcement.group_id)
+    chats = await repo.linked_chats(session, group_id=announcement.group_id)
+    if not recipients and not chats:
+        raise GremiumError("This group has no members yet, so there is nobody to send it to.")
+    count = 0
+    for member in recipients:
+        if member.unreachable_since is not None:
+            continue
+        lang = bd.translator.get(member.language)
+        head = atexts.header(lang, group.name if group else None, sender_name)
+        count += await _enqueue(
+            session, announcement, lang, head, member.telegram_id, member.id, not_before, now
+        )
+    for linked in chats:
+        assert linked.chat_id is not None
+        lang = bd.translator.get(None)
+        head = atexts.header(lang, linked.name, sender_name)
+        count += await _enqueue(
+            session, announcement, lang, head, linked.chat_id, None, not_before, now
+        )
+    announcement.released_at = now
+    session.add(announcement)
+    return count
+
+
+async def _enqueue(
+    session: AsyncSession,
+    announcement: Announcement,
+    lang: Lang,
+    head: str,
+    chat_id: int,
+    member_id: int | None,
+    not_before: datetime,
+    now: datetime,
+) -> int:
+    delivery = await outbox.enqueue(
+        session,
+        dedupe_key=f"a{announcement.id}:{chat_id}",
+        kind=KIND,
+        chat_id=chat_id,
+        payload=atexts.payload(lang, announcement, head),
+        not_before=not_before,
+        now=now,
+        member_id=member_id,
+        announcement_id=announcement.id,
+        urgent=announcement.urgent,
+        pin=announcement.pin and member_id is None,
+    )
+    return 0 if delivery is None else 1
+
+
+async def release_due(bd: BotData) -> int:
+    """Release every scheduled announcement whose time has come (each exactly once)."""
+    released = 0
+    async with bd.sessionmaker() as session:
+        due = [a.id for a in await repo.due_scheduled(session, now=bd.clock.now())]
+    for announcement_id in due:
+        assert announcement_id is not None
+        try:
+            async with bd.sessionmaker.begin() as session:
+                if not await repo.transition(
+                    session,
+                    announcement_id=announcement_id,
+                    from_status=(AnnouncementStatus.SCHEDULED,),
+                    to_status=AnnouncementStatus.SENDING,
+                ):
+                    continue  # another sweep took it
+                announcement = await repo.get_announcement(
+                    session, announcement_id=announcement_id
+                )
+                assert announcement is not None
+                await release(session, bd, announcement)
+                released += 1
+        except GremiumError:
+            log.warning("scheduled announcement %s has nobody to go to", announcement_id)
+            async with bd.sessionmaker.begin() as session:
+                await repo.transition(
+                    session,
+                    announcement_id=announcement_id,
+                    from_status=(AnnouncementStatus.SCHEDULED,),
+                    to_status=AnnouncementStatus.CANCELLED,
+                )
+            continue
+        await bd.reports.post(announcement_id)
+    if released:
+        bd.dispatcher.wake()
+    return released
+
+
+async def report_text(session: AsyncSession, bd: BotData, announcement: Announcement) -> str:
+    """The delivery report in the sender's language."""
+    assert announcement.id is not None
+    sender = None
+    if announcement.sender_id:
+        sender = await member_repo.get_member(session, member_id=announcement.sender_id)
+    lang = bd.translator.get(sender.language if sender else None)
+    group = None
+    if announcement.group_id:
+        group = await group_repo.get_group(session, group_id=announcement.group_id)
+    target = group.name if group else lang._("All working groups")
+    counts = await outbox.counts_for_announcement(session, announcement_id=announcement.id)
+    names = await outbox.unreachable_names(session, announcement_id=announcement.id)
+    return atexts.report(lang, target, counts, names)
+
+
+class ReportUpdater:
+    """Keeps each sender's report message current, editing it at most every few seconds."""
+
+    def __init__(self, bot: Bot, bd: BotData, interval: float = 3.0) -> None:
+        self.bot = bot
+        self.bd = bd
+        self.interval = interval
+        self._dirty: set[int] = set()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the background loop."""
+        self._task = asyncio.create_task(self._run(), name="delivery-reports")
+
+    async def stop(self) -> None:
+        """Write the last state of every report, then stop."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self.flush()
+
+    def delivered(self, delivery: Delivery) -> None:
+        """The dispatcher finished a delivery: its report needs an update."""
+        if delivery.announcement_id is not None:
+            self._dirty.add(delivery.announcement_id)
+            self._wake.set()
+
+    async def post(self, announcement_id: int) -> None:
+        """Send the first report message to the sender and remember it for later edits."""
+        async with self.bd.sessionmaker() as session:
+            announcement = await repo.get_announcement(session, announcement_id=announcement_id)
+            if announcement is None or announcement.sender_chat_id is None:
+                return
+            text = await report_text(session, self.bd, announcement)
+        try:
+            message = await self.bot.send_message(announcement.sender_chat_id, text)
+        except (BadRequest, Forbidden, NetworkError) as exc:
+            log.info("report for announcement %s not sent: %s", announcement_id, exc)
+            return
+        async with self.bd.sessionmaker.begin() as session:
+            stored = await repo.get_announcement(session, announcement_id=announcement_id)
+            if stored is not None:
+                stored.report_message_id = message.message_id
+                session.add(stored)
+
+    async def flush(self) -> None:
+        """Edit every report that changed since the last edit."""
+        dirty, self._dirty = self._dirty, set()
+        for announcement_id in sorted(dirty):
+            await self._edit(announcement_id)
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self.flush()
+            await asyncio.sleep(self.interval)
+
+    async def _edit(self, announcement_id: int) -> None:
+        async with self.bd.sessionmaker() as session:
+            announcement = await repo.get_announcement(session, announcement_id=announcement_id)
+            if (
+                announcement is None
+                or announcement.sender_chat_id is None
+                or announcement.report_message_id is None
+            ):
+                return
+            text = await report_text(session, self.bd, announcement)
+        try:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=announcement.sender_chat_id,
+                message_id=announcement.report_message_id,
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                log.info("report %s not edited: %s", announcement_id, exc.message)
+        except (Forbidden, NetworkError) as exc:
+            log.info("report %s not edited: %s", announcement_id, exc)

@@ -1,0 +1,194 @@
+"""The outbox: every message the bot sends on its own is a row here first.
+
+Rows are written in the same transaction as the thing they announce; the dispatcher claims due
+rows, sends them and records the outcome. Keyword-only functions, session first, never commit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Delivery, DeliveryStatus, Member
+
+OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    dedupe_key: str,
+    kind: str,
+    chat_id: int,
+    payload: list[dict[str, Any]],
+    not_before: datetime,
+    now: datetime,
+    member_id: int | None = None,
+    announcement_id: int | None = None,
+    urgent: bool = False,
+    pin: bool = False,
+) -> Delivery | None:
+    """Queue a message unless the same ``dedupe_key`` was queued before; None if it was."""
+    existing = await session.exec(select(Delivery.id).where(Delivery.dedupe_key == dedupe_key))
+    if existing.first() is not None:
+        return None
+    delivery = Delivery(
+        dedupe_key=dedupe_key,
+        kind=kind,
+        chat_id=chat_id,
+        payload=payload,
+        not_before=not_before,
+        created_at=now,
+        member_id=member_id,
+        announcement_id=announcement_id,
+        urgent=urgent,
+        pin=pin,
+        status=DeliveryStatus.PENDING,
+    )
+    session.add(delivery)
+    return delivery
+
+
+async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list[Delivery]:
+    """Mark up to ``limit`` due rows as being sent and return them (urgent ones first)."""
+    stmt = (
+        select(Delivery)
+        .where(Delivery.status == DeliveryStatus.PENDING, col(Delivery.not_before) <= now)
+        .order_by(col(Delivery.urgent).desc(), col(Delivery.id))
+        .limit(limit)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list((await session.exec(stmt)).all())
+    if rows:
+        await session.exec(
+            update(Delivery)
+            .where(col(Delivery.id).in_([r.id for r in rows]))
+            .values(status=DeliveryStatus.SENDING)
+        )
+        for row in rows:
+            row.status = DeliveryStatus.SENDING
+    return rows
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest pending row becomes due."""
+    result = await session.exec(
+        select(func.min(Delivery.not_before)).where(Delivery.status == DeliveryStatus.PENDING)
+    )
+    value = result.one()
+    return value if isinstance(value, datetime) else None
+
+
+async def release_in_flight(session: AsyncSession) -> int:
+    """After a restart: rows left in 'sending' were in flight at the crash; send them again."""
+    result = await session.exec(
+        update(Delivery)
+        .where(col(Delivery.status) == DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.PENDING)
+    )
+    return int(result.rowcount or 0)
+
+
+async def record_part(
+    session: AsyncSession, *, delivery_id: int, parts_sent: int, message_ids: list[int]
+) -> None:
+    """Remember how many parts of a multi-part delivery went out (so a resume skips them)."""
+    await session.exec(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .values(parts_sent=parts_sent, message_ids=message_ids)
+    )
+
+
+async def mark_sent(
+    session: AsyncSession, *, delivery_id: int, message_ids: list[int], now: datetime
+) -> None:
+    """The delivery went out completely."""
+    await session.exec(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .values(
+            status=DeliveryStatus.SENT,
+            sent_at=now,
+            message_ids=message_ids,
+            parts_sent=len(message_ids),
+            last_error=None,
+        )
+    )
+
+
+async def mark_retry(
+    session: AsyncSession,
+    *,
+    delivery_id: int,
+    not_before: datetime,
+    error: str,
+    attempts: int,
+) -> None:
+    """Put the delivery back to be tried again at ``not_before``."""
+    await session.exec(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .values(
+            status=DeliveryStatus.PENDING,
+            not_before=not_before,
+            last_error=error[:256],
+            attempts=attempts,
+        )
+    )
+
+
+async def mark_failed(session: AsyncSession, *, delivery_id: int, error: str) -> None:
+    """Give up on the delivery."""
+    await session.exec(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .values(status=DeliveryStatus.FAILED, last_error=error[:256])
+    )
+
+
+async def mark_chat_unreachable(session: AsyncSession, *, chat_id: int, now: datetime) -> int:
+    """The user blocked the bot: their open deliveries stop and they are marked unreachable."""
+    result = await session.exec(
+        update(Delivery)
+        .where(col(Delivery.chat_id) == chat_id, col(Delivery.status).in_(OPEN))
+        .values(status=DeliveryStatus.UNREACHABLE, last_error="Forbidden")
+    )
+    await session.exec(
+        update(Member)
+        .where(col(Member.telegram_id) == chat_id, col(Member.unreachable_since).is_(None))
+        .values(unreachable_since=now)
+    )
+    return int(result.rowcount or 0)
+
+
+async def counts_for_announcement(
+    session: AsyncSession, *, announcement_id: int
+) -> Counter[DeliveryStatus]:
+    """How many deliveries of an announcement are in each state."""
+    result = await session.exec(
+        select(Delivery.status, func.count(col(Delivery.id)))
+        .where(Delivery.announcement_id == announcement_id)
+        .group_by(col(Delivery.status))
+    )
+    return Counter({DeliveryStatus(status): int(n) for status, n in result.all()})
+
+
+async def unreachable_names(session: AsyncSession, *, announcement_id: int) -> list[str]:
+    """Display names of the members an announcement could not reach."""
+    result = await session.exec(
+        select(Member)
+        .join(Delivery, col(Delivery.member_id) == col(Member.id))
+        .where(
+            Delivery.announcement_id == announcement_id,
+            col(Delivery.status).in_([DeliveryStatus.UNREACHABLE, DeliveryStatus.FAILED]),
+        )
+        .order_by(col(Member.first_name))
+    )
+    return [m.display_name for m in result.all()]
