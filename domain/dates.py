@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain import lexicon
@@ -20,6 +20,7 @@ from domain.localtime import (
     add_local_days,
     local_now,
     midnight,
+    require_aware,
     show_weekday,
     to_utc,
     to_utc_forward,
@@ -30,7 +31,7 @@ MAX_OPTIONS = 12
 
 @dataclass(frozen=True, order=True)
 class Candidate:
-    """One date-poll option; options sort by when they begin, all-day after timed ones.
+    """One date-poll option; options sort by when they begin (all-day: at local midnight).
 
     ``begins``/``ends`` are UTC instants (for an all-day option the local midnights around the
     day); ``start`` is the UTC start, or the date of an all-day option; ``end`` is optional.
@@ -44,7 +45,9 @@ class Candidate:
 
     @classmethod
     def timed(cls, start: datetime, end: datetime | None = None) -> Candidate:
-        """An option from ``start`` (to ``end``), both aware."""
+        """An option from ``start`` (to ``end``), both aware; stored in UTC."""
+        start = require_aware(start, "start").astimezone(UTC)
+        end = require_aware(end, "end").astimezone(UTC) if end is not None else None
         return cls(start, end or start, False, start, end)
 
     @classmethod
