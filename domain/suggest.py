@@ -35,6 +35,8 @@ EXTRA_CALENDARS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
         "jewish": (("AR", holidays.HEBREW), ("ME", holidays.HEBREW)),
     }
 )
+#: Calendars whose holidays begin at sunset: the evening before is blocked too.
+EVE_CALENDARS = frozenset({"jewish"})
 _SEARCH_AHEAD = timedelta(days=366)
 
 
@@ -102,17 +104,20 @@ def blocked_days(
             'I do not know the holiday calendar "{name}". Known calendars: {known}.',
             name=unknown[0], known=", ".join(EXTRA_CALENDARS),
         )  # fmt: skip
-    sources: list[tuple[str, str | None, str, BlockKind]]
-    sources = [("DE", state, holidays.PUBLIC, BlockKind.PUBLIC)]
-    sources.append(("DE", state, holidays.SCHOOL, BlockKind.SCHOOL))
+    sources: list[tuple[str, str | None, str, BlockKind, int]] = [
+        ("DE", state, holidays.PUBLIC, BlockKind.PUBLIC, 0),
+        ("DE", state, holidays.SCHOOL, BlockKind.SCHOOL, 0),
+    ]
     for name in extra_calendars:
-        sources += [(c, None, cat, BlockKind.COMMUNITY) for c, cat in EXTRA_CALENDARS[name]]
+        eve = int(name in EVE_CALENDARS)
+        sources += [(c, None, cat, BlockKind.COMMUNITY, eve) for c, cat in EXTRA_CALENDARS[name]]
     blocked: dict[date, Block] = {}
-    for year in range(first_day.year, last_day.year + 1):
-        for country, subdiv, category, kind in sources:
+    for year in range(first_day.year, last_day.year + 2):
+        for country, subdiv, category, kind, eve in sources:
             for day, name in _holidays(country, subdiv, category, year, lang).items():
-                if first_day <= day <= last_day:
-                    blocked.setdefault(day, Block(kind, name))
+                for blocked_day in (day - timedelta(days=i) for i in range(eve + 1)):
+                    if first_day <= blocked_day <= last_day:
+                        blocked.setdefault(blocked_day, Block(kind, name))
     for day in busy_days:
         if first_day <= day <= last_day:
             blocked.setdefault(day, Block(BlockKind.BUSY))
