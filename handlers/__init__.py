@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, announce, errors, membership, start
+from handlers import admin, announce, errors, links, membership, start
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -12,5 +12,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     start.register(app)  # /start, consent, /help and blocked/unblocked updates
     membership.register(app)  # /groups, /join, /leave, /mygroups and their buttons
     admin.register(app)  # organiser and coordinator commands
+    links.register(app)  # /link and /unlink in group chats, supergroup migration
     announce.register(app)  # /announce and its buttons; reads private free text: after commands
     errors.register(app)  # catch-alls for unknown commands, text and buttons: keep last

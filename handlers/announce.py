@@ -123,10 +123,11 @@ async def input_message(update: Update, context: Context) -> None:
             _take_content(draft, message)
             session.add(draft)
             text = None
+            has_chat = bool(await repo.linked_chats(session, group_id=draft.group_id))
     if text is not None:
         await message.reply_text(text)
         return
-    await _send_preview(context, actor, draft, group)
+    await _send_preview(context, actor, draft, group, has_chat)
 
 
 def _take_content(draft: Announcement, message: Message) -> None:
@@ -145,13 +146,13 @@ def _take_content(draft: Announcement, message: Message) -> None:
 
 
 async def _send_preview(
-    context: Context, actor: Actor, draft: Announcement, group: Group | None
+    context: Context, actor: Actor, draft: Announcement, group: Group | None, has_chat: bool
 ) -> None:
     """Show the announcement exactly as members will see it, with the decision buttons."""
     assert actor.member is not None and draft.id is not None
     head = atexts.header(actor.lang, group.name if group else None, actor.member.display_name)
     parts = atexts.payload(actor.lang, draft, head)
-    markup = preview_keyboard(actor.lang, draft)
+    markup = preview_keyboard(actor.lang, draft, has_chat)
     for index, part in enumerate(parts):
         params = dict(part["params"])
         if index == len(parts) - 1:
@@ -161,8 +162,8 @@ async def _send_preview(
         )
 
 
-def preview_keyboard(lang: Lang, draft: Announcement) -> InlineKeyboardMarkup:
-    """Send / Schedule / Cancel, and the urgent switch."""
+def preview_keyboard(lang: Lang, draft: Announcement, has_chat: bool) -> InlineKeyboardMarkup:
+    """Send / Schedule / Cancel, the urgent switch and, with a linked chat, the pin switch."""
     assert draft.id is not None
 
     def button(label: str, step: AnnounceStep) -> InlineKeyboardButton:
@@ -171,6 +172,10 @@ def preview_keyboard(lang: Lang, draft: Announcement) -> InlineKeyboardMarkup:
         )
 
     urgent = lang._("Urgent: on") if draft.urgent else lang._("Urgent: off")
+    switches = [button(("🔔 " if draft.urgent else "🔕 ") + urgent, AnnounceStep.URGENT)]
+    if has_chat:
+        pin = lang._("Pin in group chat: on") if draft.pin else lang._("Pin in group chat: off")
+        switches.append(button("📌 " + pin, AnnounceStep.PIN))
     return InlineKeyboardMarkup(
         [
             [
@@ -178,7 +183,7 @@ def preview_keyboard(lang: Lang, draft: Announcement) -> InlineKeyboardMarkup:
                 button("🕒 " + lang._("Schedule"), AnnounceStep.SCHEDULE),
                 button("✖️ " + lang._("Cancel"), AnnounceStep.CANCEL),
             ],
-            [button(("🔔 " if draft.urgent else "🔕 ") + urgent, AnnounceStep.URGENT)],
+            switches,
         ]
     )
 
@@ -219,9 +224,12 @@ async def action_button(update: Update, context: Context) -> None:
         await _check_owner(session, actor, draft)
         await _target_group(session, actor, draft.group_id)
         note, keep_buttons, released = await _apply(session, bd, actor, draft, data.step)
+        has_chat = bool(await repo.linked_chats(session, group_id=draft.group_id))
     await query.answer(note)
     if keep_buttons and query.message is not None:
-        await query.edit_message_reply_markup(reply_markup=preview_keyboard(actor.lang, draft))
+        await query.edit_message_reply_markup(
+            reply_markup=preview_keyboard(actor.lang, draft, has_chat)
+        )
     elif query.message is not None:
         await query.edit_message_reply_markup(reply_markup=None)
     if data.step == AnnounceStep.SCHEDULE and note:
@@ -250,6 +258,11 @@ async def _apply(
         draft.urgent = not draft.urgent
         session.add(draft)
         return (lang._("Urgent: on") if draft.urgent else lang._("Urgent: off")), True, False
+    if step == AnnounceStep.PIN and draft.status == AnnouncementStatus.PREVIEW:
+        draft.pin = not draft.pin
+        session.add(draft)
+        on = lang._("Pin in group chat: on")
+        return (on if draft.pin else lang._("Pin in group chat: off")), True, False
     if step == AnnounceStep.SEND:
         if not await repo.transition(
             session, announcement_id=aid, from_status=preview, to_status=AnnouncementStatus.SENDING

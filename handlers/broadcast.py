@@ -20,7 +20,7 @@ from storage import announcements as repo
 from storage import groups as group_repo
 from storage import members as member_repo
 from storage import outbox
-from storage.models import Announcement, AnnouncementStatus, Delivery
+from storage.models import Announcement, AnnouncementStatus, Delivery, DeliveryStatus
 
 log = logging.getLogger(__name__)
 KIND = "announcement"
@@ -49,12 +49,19 @@ async def release(session: AsyncSession, bd: BotData, announcement: Announcement
         raise GremiumError("This group has no members yet, so there is nobody to send it to.")
     count = 0
     for member in recipients:
-        if member.unreachable_since is not None:
-            continue
         lang = bd.translator.get(member.language)
         head = atexts.header(lang, group.name if group else None, sender_name)
         count += await _enqueue(
-            session, announcement, lang, head, member.telegram_id, member.id, not_before, now
+            session,
+            announcement,
+            lang,
+            head,
+            member.telegram_id,
+            member.id,
+            not_before,
+            now,
+            # Known to have blocked the bot: not sent, but listed in the report.
+            reachable=member.unreachable_since is None,
         )
     for linked in chats:
         assert linked.chat_id is not None
@@ -77,6 +84,8 @@ async def _enqueue(
     member_id: int | None,
     not_before: datetime,
     now: datetime,
+    *,
+    reachable: bool = True,
 ) -> int:
     delivery = await outbox.enqueue(
         session,
@@ -90,6 +99,7 @@ async def _enqueue(
         announcement_id=announcement.id,
         urgent=announcement.urgent,
         pin=announcement.pin and member_id is None,
+        status=DeliveryStatus.PENDING if reachable else DeliveryStatus.UNREACHABLE,
     )
     return 0 if delivery is None else 1
 

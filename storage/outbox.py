@@ -32,6 +32,7 @@ async def enqueue(
     announcement_id: int | None = None,
     urgent: bool = False,
     pin: bool = False,
+    status: DeliveryStatus = DeliveryStatus.PENDING,
 ) -> Delivery | None:
     """Queue a message unless the same ``dedupe_key`` was queued before; None if it was."""
     existing = await session.exec(select(Delivery.id).where(Delivery.dedupe_key == dedupe_key))
@@ -48,7 +49,7 @@ async def enqueue(
         announcement_id=announcement_id,
         urgent=urgent,
         pin=pin,
-        status=DeliveryStatus.PENDING,
+        status=status,
     )
     session.add(delivery)
     return delivery

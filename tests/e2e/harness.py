@@ -7,12 +7,14 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bot.app import GremiumApp, build_application
 from bot.config import InitialGroup, Settings
 from bot.processing import TrackingUpdateProcessor
 from domain.clock import FakeClock
+from handlers.jobs import sweep
 from sandbox.emulator import ChatMessage, Emulator
 from sandbox.emulator import UserHandle as User
 from sandbox.emulator.spec import SpecValidator
@@ -49,8 +51,22 @@ class World:
     settings: Settings
     checked_calls: int = field(default=0)
 
-    async def settle(self, timeout: float = 10.0) -> None:
-        """Wait until every update sent so far is fully handled and no request is in flight."""
+    async def settle(self, timeout: float = 20.0) -> None:
+        """Wait until every update is handled, the outbox has sent what is due, and no request
+        is in flight."""
+        async with asyncio.timeout(timeout):
+            await self._updates_handled(timeout)
+            await self.app.bot_data.dispatcher.drain(timeout)
+            await self.app.bot_data.reports.flush()
+            await self._updates_handled(timeout)
+
+    async def tick(self, delta: timedelta = timedelta(0)) -> None:
+        """Move the clock forward, run the periodic sweep once, and settle."""
+        self.clock.advance(delta)
+        await sweep(self.app.bot_data)
+        await self.settle()
+
+    async def _updates_handled(self, timeout: float) -> None:
         async with asyncio.timeout(timeout):
             await self.emu.wait_delivered(timeout=timeout)
             while True:
@@ -129,5 +145,7 @@ async def running_bot(
     finally:
         await app.updater.stop()
         await app.stop()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
         await app.shutdown()
         await emu.stop()
