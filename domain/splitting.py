@@ -72,18 +72,27 @@ def visible_length(source: str) -> int:
     return sum(atom.width for atom in _atoms(source))
 
 
-def _glued(before: str, after: str) -> bool:
-    """Whether cutting between these two characters would break an emoji or a letter."""
+def _is_flag_half(char: str) -> bool:
+    return len(char) == 1 and 0x1F1E6 <= ord(char) <= 0x1F1FF  # regional indicator
+
+
+def _glued(atoms: list[_Atom], cut: int) -> bool:
+    """Whether cutting before ``atoms[cut]`` would break an emoji sequence or a letter."""
+    before, after = atoms[cut - 1].char, atoms[cut].char
     if not before or not after:
         return False
     code = ord(after[0])
+    if _is_flag_half(before) and _is_flag_half(after):
+        run = 0  # flags are pairs of regional indicators: cut only after an even number
+        while cut - run - 1 >= 0 and _is_flag_half(atoms[cut - run - 1].char):
+            run += 1
+        return run % 2 == 1
     return (
         before[-1] == _ZWJ
         or after[0] in (_ZWJ, "\ufe0e", "\ufe0f", "\u20e3")
         or 0x1F3FB <= code <= 0x1F3FF  # skin tones
         or 0xE0020 <= code <= 0xE007F  # tag sequences (subdivision flags)
         or unicodedata.combining(after[0]) > 0
-        or (0x1F1E6 <= code <= 0x1F1FF and 0x1F1E6 <= ord(before[-1]) <= 0x1F1FF)
     )
 
 
@@ -122,9 +131,7 @@ def _choose_cut(atoms: list[_Atom], start: int, stop: int, limit: int, in_pre: i
     if cuts:
         return cuts[min(cuts)]
     cut = stop
-    while cut > start + 1 and (
-        atoms[cut - 1].opens or _glued(atoms[cut - 1].char, atoms[cut].char)
-    ):
+    while cut > start + 1 and (atoms[cut - 1].opens or _glued(atoms, cut)):
         cut -= 1
     return cut
 
