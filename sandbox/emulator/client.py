@@ -1,0 +1,297 @@
+"""Acting as Telegram users: sending, pressing buttons, blocking, and reading chats."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from sandbox.emulator.core import Core
+from sandbox.emulator.formatting import detect, render_html
+from sandbox.emulator.htmlparse import Entity
+from sandbox.emulator.serialize import (
+    chat_json,
+    inaccessible_json,
+    member_json,
+    message_json,
+    user_json,
+)
+from sandbox.emulator.state import (
+    MEMBER_STATUSES,
+    CallbackAnswer,
+    ChatState,
+    PendingCallback,
+    SentFile,
+    StoredMessage,
+    UserState,
+)
+
+Button = tuple[str, str | None]
+
+
+class BotCommand(NamedTuple):
+    """One entry of a command menu."""
+
+    command: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A message as a user sees it now (edits applied). ``edited`` counts the edits;
+    ``html`` is the text (or caption) re-rendered as canonical Telegram HTML."""
+
+    message_id: int
+    chat_id: int
+    from_bot: bool
+    sender_id: int
+    text: str
+    entities: list[Entity]
+    html: str
+    buttons: list[list[Button]]
+    document: SentFile | None
+    photo: SentFile | None
+    caption: str | None
+    edited: int
+    pinned: bool
+    reply_to_message_id: int | None
+    date: datetime
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def button_labels(self) -> list[str]:
+        """The texts of all buttons, row by row."""
+        return [text for row in self.buttons for text, _ in row]
+
+
+def _buttons(markup: dict[str, Any] | None) -> list[list[Button]]:
+    rows = markup.get("inline_keyboard", []) if markup else []
+    return [
+        [(b["text"], next((str(v) for k, v in b.items() if k != "text"), None)) for b in row]
+        for row in rows
+    ]
+
+
+def snapshot(core: Core, message: StoredMessage) -> ChatMessage:
+    """The ChatMessage view of a stored message."""
+    if message.text is not None:
+        html = render_html(message.text, message.entities)
+    else:
+        html = render_html(message.caption or "", message.caption_entities)
+    return ChatMessage(
+        message_id=message.message_id,
+        chat_id=message.chat_id,
+        from_bot=message.sender_id == core.bot.id,
+        sender_id=message.sender_id,
+        text=message.text or "",
+        entities=list(message.entities),
+        html=html,
+        buttons=_buttons(message.reply_markup),
+        document=message.document,
+        photo=message.photo,
+        caption=message.caption,
+        edited=message.edit_count,
+        pinned=message.pinned,
+        reply_to_message_id=message.reply_to,
+        date=datetime.fromtimestamp(message.date, UTC),
+        raw=message_json(core.world, message),
+    )
+
+
+class ChatView:
+    """Reading one chat's messages."""
+
+    def __init__(self, core: Core, chat_id: int) -> None:
+        self.core = core
+        self.chat_id = chat_id
+
+    @property
+    def state(self) -> ChatState:
+        """The chat's stored state."""
+        return self.core.world.chats[self.chat_id]
+
+    @property
+    def messages(self) -> list[ChatMessage]:
+        """All messages, oldest first, with edits applied and deletions gone."""
+        return [snapshot(self.core, m) for m in self.state.messages.values()]
+
+    @property
+    def bot_messages(self) -> list[ChatMessage]:
+        """The bot's messages, oldest first."""
+        return [m for m in self.messages if m.from_bot]
+
+    @property
+    def last(self) -> ChatMessage | None:
+        """The newest message from the bot."""
+        bot_messages = self.bot_messages
+        return bot_messages[-1] if bot_messages else None
+
+
+def _find_button(message: StoredMessage, label: str) -> dict[str, Any] | None:
+    rows = (message.reply_markup or {}).get("inline_keyboard", [])
+    for row in rows:
+        for button in row:
+            if button["text"] == label or button.get("callback_data") == label:
+                return dict(button)
+    return None
+
+
+class UserHandle(ChatView):
+    """A user: their private chat with the bot, and what they can do."""
+
+    def __init__(self, core: Core, state: UserState) -> None:
+        super().__init__(core, state.id)
+        self.user = state
+
+    @property
+    def id(self) -> int:
+        """The user id (also the private chat id)."""
+        return self.user.id
+
+    @property
+    def chat(self) -> list[ChatMessage]:
+        """The private chat with the bot."""
+        return self.messages
+
+    @property
+    def callback_answers(self) -> list[CallbackAnswer]:
+        """The bot's answers to this user's button presses."""
+        return list(self.user.callback_answers)
+
+    @property
+    def commands(self) -> list[BotCommand]:
+        """The command menu this user sees in the private chat."""
+        found = self.core.world.commands_for(self.state, self.id, self.user.language_code)
+        return [BotCommand(c["command"], c["description"]) for c in found]
+
+    def _target(self, chat: ChatView | int | None) -> ChatState:
+        chat_id = self.id if chat is None else chat if isinstance(chat, int) else chat.chat_id
+        target = self.core.world.chats.get(chat_id)
+        if target is None:
+            raise AssertionError(f"no chat {chat_id}")
+        return target
+
+    async def send(
+        self,
+        text: str,
+        *,
+        chat: ChatView | int | None = None,
+        reply_to: ChatMessage | int | None = None,
+    ) -> ChatMessage:
+        """Write ``text`` in the private chat (or in the group ``chat``)."""
+        target = self._target(chat)
+        if (
+            target.type != "private"
+            and self.core.world.status(target, self.id) not in MEMBER_STATUSES
+        ):
+            raise AssertionError(f"user {self.id} is not a member of chat {target.id}")
+        if not text.strip():
+            raise AssertionError("Telegram clients do not send empty messages")
+        if target.type == "private":
+            if self.user.blocked:
+                self.unblock()
+            self.user.started = True
+        reply_id = reply_to.message_id if isinstance(reply_to, ChatMessage) else reply_to
+        if reply_id is not None and reply_id not in target.messages:
+            raise AssertionError(f"no message {reply_id} in chat {target.id} to reply to")
+        message = self.core.world.add_message(
+            target, self.id, text=text, entities=detect(text, []), reply_to=reply_id
+        )
+        self.core.queue_message(message)
+        return snapshot(self.core, message)
+
+    async def press(
+        self,
+        button: str,
+        *,
+        message: ChatMessage | int | None = None,
+        chat: ChatView | int | None = None,
+    ) -> str:
+        """Press the inline button with this text or callback_data; returns the query id."""
+        target = self._target(chat)
+        if message is not None:
+            message_id = message.message_id if isinstance(message, ChatMessage) else message
+            stored = target.messages.get(message_id)
+            if stored is None:
+                raise AssertionError(f"no message {message_id} in chat {target.id}")
+            candidates = [stored]
+        else:
+            candidates = [
+                m for m in reversed(target.messages.values()) if m.sender_id == self.core.bot.id
+            ]
+        for stored in candidates:
+            found = _find_button(stored, button)
+            if found is None:
+                continue
+            if "callback_data" not in found:
+                raise AssertionError(f"button {button!r} is not a callback button: {found}")
+            return self._callback(target, stored.message_id, str(found["callback_data"]), stored)
+        raise AssertionError(
+            f"no button {button!r} in chat {target.id}; {self._available(candidates)}"
+        )
+
+    @staticmethod
+    def _available(candidates: list[StoredMessage]) -> str:
+        shown = [
+            f"message {m.message_id}: {_buttons(m.reply_markup)}"
+            for m in candidates
+            if m.reply_markup
+        ]
+        return "buttons: " + "; ".join(shown) if shown else "no message there has buttons"
+
+    async def press_data(
+        self, message_id: int, data: str, chat: ChatView | int | None = None
+    ) -> str:
+        """Send a callback query with any ``data`` (forged), as a modified client could."""
+        target = self._target(chat)
+        return self._callback(target, message_id, data, target.messages.get(message_id))
+
+    def _callback(
+        self, chat: ChatState, message_id: int, data: str, stored: StoredMessage | None
+    ) -> str:
+        world = self.core.world
+        query_id = world.new_query_id()
+        world.callbacks[query_id] = PendingCallback(query_id, self.id, time.monotonic())
+        shown = (
+            message_json(world, stored) if stored else inaccessible_json(world, chat, message_id)
+        )
+        self.core.queue.push(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": user_json(self.user),
+                "message": shown,
+                "chat_instance": world.chat_instance(chat.id),
+                "data": data,
+            },
+        )
+        world.events.emit("press", user_id=self.id, chat_id=chat.id, query_id=query_id)
+        return query_id
+
+    def block(self) -> None:
+        """Block the bot: sends to this user fail with 403 from now on."""
+        self._set_blocked(True)
+
+    def unblock(self) -> None:
+        """Unblock the bot (what "Restart bot" does)."""
+        self._set_blocked(False)
+
+    def _set_blocked(self, blocked: bool) -> None:
+        if self.user.blocked == blocked:
+            return
+        chat, bot_id = self.state, self.core.bot.id
+        old = member_json(self.core.world, chat, bot_id)
+        self.user.blocked = blocked
+        chat.members[bot_id] = "kicked" if blocked else "member"
+        self.core.queue.push(
+            "my_chat_member",
+            {
+                "chat": chat_json(self.core.world, chat),
+                "from": user_json(self.user),
+                "date": self.core.world.timestamp(),
+                "old_chat_member": old,
+                "new_chat_member": member_json(self.core.world, chat, bot_id),
+            },
+        )
+        self.core.world.events.emit("block" if blocked else "unblock", user_id=self.id)

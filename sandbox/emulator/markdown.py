@@ -1,0 +1,269 @@
+"""Telegram's MarkdownV2 and legacy Markdown parse modes, after tdlib's parsers.
+
+MarkdownV2: ``*bold* _italic_ __underline__ ~strike~ ||spoiler|| `code` ```lang pre```
+[text](url) ![emoji](tg://emoji?id=N)`` and ``>`` quotes at line starts; every character of
+``_*[]()~`>#+-=|{}.!`` outside an entity must be escaped with ``\\``. Legacy Markdown:
+``*bold* _italic_ `code` ```pre``` [text](url)``. Errors carry Telegram's wording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sandbox.emulator.htmlparse import Entity, ParseError, UserLookup, normalize_url, utf16_len
+
+_RESERVED = "_*[]()~`>#+-=|{}.!"
+_NAMES = {
+    "bold": "Bold",
+    "italic": "Italic",
+    "underline": "Underline",
+    "strikethrough": "Strikethrough",
+    "spoiler": "Spoiler",
+    "code": "Code",
+    "pre": "Pre",
+    "text_link": "TextUrl",
+    "custom_emoji": "CustomEmoji",
+}
+
+
+@dataclass
+class _Open:
+    kind: str
+    offset: int
+    byte: int
+    start: int
+    language: str = ""
+
+
+def _at(text: str, index: int) -> str:
+    return text[index] if index < len(text) else "\0"
+
+
+def _reserved(char: str) -> ParseError:
+    return ParseError(
+        f"Character '{char}' is reserved and must be escaped with the preceding '\\'"
+    )
+
+
+class _V2:
+    def __init__(self, source: str, lookup: UserLookup | None) -> None:
+        self.src = source
+        self.lookup = lookup
+        self.out: list[str] = []
+        self.utf16 = 0
+        self.entities: list[Entity] = []
+        self.stack: list[_Open] = []
+        self.quote_start: int | None = None
+
+    def emit(self, char: str) -> None:
+        self.out.append(char)
+        self.utf16 += utf16_len(char)
+
+    def run(self) -> tuple[str, list[Entity]]:
+        src, i = self.src, 0
+        while i < len(src):
+            char = src[i]
+            if (i == 0 or src[i - 1] == "\n") and not self.stack:
+                i = self.line_start(i)
+                if i >= len(src):
+                    break
+                char = src[i]
+            if char == "\\" and "\0" < _at(src, i + 1) <= "~":
+                self.emit(src[i + 1])
+                i += 2
+                continue
+            in_code = bool(self.stack) and self.stack[-1].kind in {"code", "pre"}
+            if char not in ("`" if in_code else _RESERVED):
+                self.emit(char)
+                i += 1
+                continue
+            i = self.close(i) if self.closes(i) else self.open(i)
+        if self.stack:
+            last = self.stack[-1]
+            raise ParseError(
+                f"Can't find end of {_NAMES[last.kind]} entity at byte offset {last.byte}"
+            )
+        self.end_quote()
+        self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
+        return "".join(self.out), self.entities
+
+    def line_start(self, i: int) -> int:
+        if _at(self.src, i) == ">":
+            if self.quote_start is None:
+                self.quote_start = self.utf16
+            return i + 1
+        self.end_quote()
+        return i
+
+    def end_quote(self) -> None:
+        if self.quote_start is None:
+            return
+        text = "".join(self.out)
+        end = self.utf16 - (1 if text.endswith("\n") else 0)
+        if end > self.quote_start:
+            length = end - self.quote_start
+            self.entities.append(
+                {"offset": self.quote_start, "length": length, "type": "blockquote"}
+            )
+        self.quote_start = None
+
+    def closes(self, i: int) -> bool:
+        if not self.stack:
+            return False
+        src, kind = self.src, self.stack[-1].kind
+        char = src[i]
+        return {
+            "bold": char == "*",
+            "italic": char == "_" and _at(src, i + 1) != "_",
+            "underline": char == "_" and _at(src, i + 1) == "_",
+            "strikethrough": char == "~",
+            "spoiler": char == "|" and _at(src, i + 1) == "|",
+            "code": char == "`",
+            "pre": src.startswith("```", i),
+            "text_link": char == "]",
+            "custom_emoji": char == "]",
+        }[kind]
+
+    def open(self, i: int) -> int:
+        src, char = self.src, self.src[i]
+        byte = len(src[:i].encode("utf-8"))
+        language = ""
+        if char == "_" and _at(src, i + 1) == "_":
+            kind, i = "underline", i + 2
+        elif char in "*_~[":
+            kind = {"*": "bold", "_": "italic", "~": "strikethrough", "[": "text_link"}[char]
+            i += 1
+        elif char == "|" and _at(src, i + 1) == "|":
+            kind, i = "spoiler", i + 2
+        elif char == "!" and _at(src, i + 1) == "[":
+            kind, i = "custom_emoji", i + 2
+        elif char == "`" and src.startswith("```", i):
+            kind, i = "pre", i + 3
+            end = i
+            while end < len(src) and src[end] not in " \t\r\n`":
+                end += 1
+            if end != i and end < len(src) and src[end] != "`":
+                language, i = src[i:end], end
+            if _at(src, i) in "\r\n":
+                i += 2 if _at(src, i + 1) in "\r\n" and src[i] != src[i + 1] else 1
+        elif char == "`":
+            kind, i = "code", i + 1
+        else:
+            raise _reserved(char)
+        self.stack.append(_Open(kind, self.utf16, byte, len(self.out), language))
+        return i
+
+    def close(self, i: int) -> int:
+        opened = self.stack.pop()
+        entity: Entity = {"offset": opened.offset, "length": self.utf16 - opened.offset}
+        skip = entity["length"] == 0
+        src, kind = self.src, opened.kind
+        i += {"underline": 2, "spoiler": 2, "pre": 3}.get(kind, 1)
+        if kind in {"text_link", "custom_emoji"}:
+            url = "".join(self.out[opened.start :])
+            if _at(src, i) == "(":
+                i += 1
+                url_begin = len(src[:i].encode("utf-8"))
+                chars: list[str] = []
+                while i < len(src) and src[i] != ")":
+                    if src[i] == "\\" and "\0" < _at(src, i + 1) <= "~":
+                        i += 1
+                    chars.append(src[i])
+                    i += 1
+                if i >= len(src):
+                    raise ParseError(f"Can't find end of a URL at byte offset {url_begin}")
+                i += 1
+                url = "".join(chars)
+            skip = skip or not self.link(entity, kind, url)
+        else:
+            entity["type"] = kind
+            if kind == "pre" and opened.language:
+                entity["language"] = opened.language
+        if not skip:
+            self.entities.append(entity)
+        return i
+
+    def link(self, entity: Entity, kind: str, url: str) -> bool:
+        if kind == "custom_emoji":
+            prefix = "tg://emoji?id="
+            if not url.startswith(prefix) or not url[len(prefix) :].isdigit():
+                raise ParseError("Custom emoji entity must contain a tg://emoji URL")
+            entity.update(type="custom_emoji", custom_emoji_id=url[len(prefix) :])
+            return True
+        prefix = "tg://user?id="
+        if url.startswith(prefix) and url[len(prefix) :].isdigit():
+            user = self.lookup(int(url[len(prefix) :])) if self.lookup else None
+            if user is None:
+                return False
+            entity.update(type="text_mention", user=user)
+            return True
+        normalized = normalize_url(url)
+        if normalized is None:
+            return False
+        entity.update(type="text_link", url=normalized)
+        return True
+
+
+def parse_markdown_v2(source: str, lookup: UserLookup | None = None) -> tuple[str, list[Entity]]:
+    """Plain text and entities of MarkdownV2 ``source``; raises ParseError."""
+    return _V2(source, lookup).run()
+
+
+def parse_markdown(source: str) -> tuple[str, list[Entity]]:
+    """Plain text and entities of legacy Markdown ``source``; raises ParseError."""
+    out: list[str] = []
+    utf16 = 0
+    entities: list[Entity] = []
+    i = 0
+    while i < len(source):
+        char = source[i]
+        if char == "\\" and _at(source, i + 1) in "_*`[":
+            out.append(source[i + 1])
+            utf16 += 1
+            i += 2
+            continue
+        if char not in "_*`[":
+            out.append(char)
+            utf16 += utf16_len(char)
+            i += 1
+            continue
+        begin = len(source[:i].encode("utf-8"))
+        is_pre = source.startswith("```", i)
+        end_marker = "```" if is_pre else ("]" if char == "[" else char)
+        i += 3 if is_pre else 1
+        language = ""
+        if is_pre:
+            end = i
+            while end < len(source) and source[end] not in " \t\r\n`":
+                end += 1
+            if end != i and end < len(source) and source[end] != "`":
+                language, i = source[i:end], end
+        offset, start = utf16, len(out)
+        while i < len(source) and not source.startswith(end_marker, i):
+            out.append(source[i])
+            utf16 += utf16_len(source[i])
+            i += 1
+        if i >= len(source):
+            raise ParseError(f"Can't find end of the entity starting at byte offset {begin}")
+        i += len(end_marker)
+        entity: Entity = {"offset": offset, "length": utf16 - offset}
+        if char == "[":
+            url = "".join(out[start:])
+            if _at(source, i) == "(":
+                close = source.find(")", i)
+                if close < 0:
+                    raise ParseError(f"Can't find end of a URL at byte offset {begin}")
+                url, i = source[i + 1 : close], close + 1
+            normalized = normalize_url(url)
+            if normalized is None:
+                continue
+            entity.update(type="text_link", url=normalized)
+        elif is_pre:
+            entity["type"] = "pre"
+            if language:
+                entity["language"] = language
+        else:
+            entity["type"] = {"_": "italic", "*": "bold", "`": "code"}[char]
+        if entity["length"] > 0:
+            entities.append(entity)
+    return "".join(out), entities
