@@ -30,8 +30,8 @@ BEFORE_SPRING = datetime(2027, 3, 27, 10, 0, tzinfo=UTC)
 BEFORE_AUTUMN = datetime(2027, 10, 30, 10, 0, tzinfo=UTC)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def message(error: pytest.ExceptionInfo[GremiumError]) -> str:
@@ -49,7 +49,9 @@ def message(error: pytest.ExceptionInfo[GremiumError]) -> str:
         pytest.param("12.03. um 17 Uhr", "de", utc(2027, 3, 12, 16), None, id="um"),
         pytest.param("2027-03-12 17:00", "de", utc(2027, 3, 12, 16), None, id="iso"),
         pytest.param("12. März 2027 17:00", "de", utc(2027, 3, 12, 16), None, id="German month"),
-        pytest.param("12 Maerz 17:00", "de", utc(2027, 3, 12, 16), None, id="month without umlaut"),
+        pytest.param(
+            "12 Maerz 17:00", "de", utc(2027, 3, 12, 16), None, id="month without umlaut"
+        ),
         pytest.param("Di, 16.03. 17 Uhr", "de", utc(2027, 3, 16, 16), None, id="weekday"),
         pytest.param("March 12 2027 5pm", "en", utc(2027, 3, 12, 16), None, id="English"),
         pytest.param("12 March 2027 17:00", "en", utc(2027, 3, 12, 16), None, id="day month"),
@@ -89,7 +91,8 @@ def test_candidate_formats(text: str, lang: str, start: datetime, end: datetime 
     """Each accepted way of writing a timed option gives its UTC start and end."""
     [option] = parse_candidates(text, tz=BERLIN, now=NOW, lang=lang)
     assert (option.start, option.end, option.all_day) == (start, end, False)
-    assert option.begins == start and option.start.tzinfo is UTC
+    assert isinstance(option.start, datetime) and option.start.tzinfo is UTC
+    assert option.begins == start
 
 
 @pytest.mark.parametrize(
@@ -235,7 +238,9 @@ def test_candidates_sort_by_time(options: list[Candidate], ordered: list[int]) -
         pytest.param("morgen 9:00", "de", BEFORE_SPRING, utc(2027, 3, 28, 7), id="into CEST"),
         pytest.param("morgen 9:00", "de", BEFORE_AUTUMN, utc(2027, 10, 31, 8), id="into CET"),
         pytest.param("morgen 2:30", "de", BEFORE_AUTUMN, utc(2027, 10, 31, 0, 30), id="twice"),
-        pytest.param("übermorgen 18 Uhr", "de", BEFORE_SPRING, utc(2027, 3, 29, 16), id="übermorgen"),
+        pytest.param(
+            "übermorgen 18 Uhr", "de", BEFORE_SPRING, utc(2027, 3, 29, 16), id="übermorgen"
+        ),
         pytest.param("heute 17:30", "de", BEFORE_SPRING, utc(2027, 3, 27, 16, 30), id="heute"),
         pytest.param("Heute, 17:30 Uhr", "de", BEFORE_SPRING, utc(2027, 3, 27, 16, 30), id="case"),
         pytest.param("tomorrow 9am", "en", BEFORE_SPRING, utc(2027, 3, 28, 7), id="tomorrow"),

@@ -152,8 +152,8 @@ def test_backoff_counts_from_one() -> None:
 # --- quiet hours -----------------------------------------------------------------------------
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -168,7 +168,10 @@ def utc(*args: int) -> datetime:
         pytest.param(utc(2027, 6, 16, 6), None, utc(2027, 6, 16, 6), id="08:00 ends"),
         pytest.param(utc(2027, 1, 15, 20), None, utc(2027, 1, 16, 7), id="winter 21:00"),
         pytest.param(
-            utc(2027, 3, 27, 21), None, utc(2027, 3, 28, 6), id="spring night: 22:00 CET→08:00 CEST"
+            utc(2027, 3, 27, 21),
+            None,
+            utc(2027, 3, 28, 6),
+            id="spring night: 22:00 CET→08:00 CEST",
         ),
         pytest.param(
             utc(2027, 3, 28, 0, 30), None, utc(2027, 3, 28, 6), id="spring night: in the gap hour"
@@ -186,7 +189,10 @@ def utc(*args: int) -> datetime:
             utc(2027, 6, 15, 12), (time(12), time(14)), utc(2027, 6, 15, 12), id="after noon quiet"
         ),
         pytest.param(
-            utc(2027, 3, 28, 0, 15), (time(1), time(2, 30)), utc(2027, 3, 28, 1, 30), id="end in gap"
+            utc(2027, 3, 28, 0, 15),
+            (time(1), time(2, 30)),
+            utc(2027, 3, 28, 1, 30),
+            id="end in gap",
         ),
         pytest.param(utc(2027, 6, 15, 21), (time(8), time(8)), utc(2027, 6, 15, 21), id="none"),
     ],
@@ -265,9 +271,7 @@ def check_part(part: str) -> str:
         ),
         pytest.param("&lt;b&gt; x", 3, ["&lt;b&gt;", "x"], id="escaped tags are text"),
         pytest.param("😀😀😀", 4, ["😀😀", "😀"], id="emoji count two UTF-16 units"),
-        pytest.param(
-            "👨‍👩‍👧👨‍👩‍👧", 9, ["👨‍👩‍👧", "👨‍👩‍👧"], id="ZWJ sequence not split"
-        ),
+        pytest.param("👨‍👩‍👧👨‍👩‍👧", 9, ["👨‍👩‍👧", "👨‍👩‍👧"], id="ZWJ sequence not split"),
         pytest.param("🇩🇪🇹🇷", 6, ["🇩🇪", "🇹🇷"], id="flags not split"),
         pytest.param("🇩🇪🇹🇷🇺🇦", 10, ["🇩🇪🇹🇷", "🇺🇦"], id="flags paired from the start"),
         pytest.param(
@@ -280,10 +284,13 @@ def check_part(part: str) -> str:
             "<b>aaaa</b>\n\n<i>bbbb</i>", 5, ["<b>aaaa</b>", "<i>bbbb</i>"], id="tags at a cut"
         ),
         pytest.param(
-            '<tg-spoiler>aaaa bbbb</tg-spoiler> <blockquote expandable>cc</blockquote>',
+            "<tg-spoiler>aaaa bbbb</tg-spoiler> <blockquote expandable>cc</blockquote>",
             5,
-            ["<tg-spoiler>aaaa</tg-spoiler>", "<tg-spoiler>bbbb</tg-spoiler>",
-             "<blockquote expandable>cc</blockquote>"],  # fmt: skip
+            [
+                "<tg-spoiler>aaaa</tg-spoiler>",
+                "<tg-spoiler>bbbb</tg-spoiler>",
+                "<blockquote expandable>cc</blockquote>",
+            ],
             id="Telegram's own tags",
         ),
         pytest.param("aaaa   \n\n   ", 4, ["aaaa"], id="no empty trailing part"),

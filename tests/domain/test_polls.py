@@ -39,9 +39,13 @@ def counts(option_id: int, day: int, yes: int, maybe: int = 0, no: int = 0) -> O
             id="one of each",
         ),
         pytest.param(
-            [Vote(1, 10, Y), Vote(1, 10, N), Vote(1, 10, M)], [(0, 1, 0), (0, 0, 0)], id="last wins"
+            [Vote(1, 10, Y), Vote(1, 10, N), Vote(1, 10, M)],
+            [(0, 1, 0), (0, 0, 0)],
+            id="last wins",
         ),
-        pytest.param([Vote(1, 99, Y), Vote(2, 20, Y)], [(0, 0, 0), (1, 0, 0)], id="unknown option"),
+        pytest.param(
+            [Vote(1, 99, Y), Vote(2, 20, Y)], [(0, 0, 0), (1, 0, 0)], id="unknown option"
+        ),
     ],
 )
 def test_tally(votes: list[Vote], expected: list[tuple[int, int, int]]) -> None:

@@ -231,20 +231,32 @@ def test_start_and_duration(kwargs: dict[str, Any], expected: tuple[time, time])
             id="reversed period",
         ),
         pytest.param(
-            {"first_day": date(2027, 5, 1), "last_day": date(2027, 5, 31), "weekdays": {THU},
-             "duration": timedelta(hours=4)},  # fmt: skip
+            {
+                "first_day": date(2027, 5, 1),
+                "last_day": date(2027, 5, 31),
+                "weekdays": {THU},
+                "duration": timedelta(hours=4),
+            },
             "A meeting from 16:00 for 240 minutes does not fit into the time window 16:00-19:00.",
             id="meeting longer than the window",
         ),
         pytest.param(
-            {"first_day": date(2027, 5, 1), "last_day": date(2027, 5, 31), "weekdays": {THU},
-             "start": time(15)},  # fmt: skip
+            {
+                "first_day": date(2027, 5, 1),
+                "last_day": date(2027, 5, 31),
+                "weekdays": {THU},
+                "start": time(15),
+            },
             "does not fit into the time window",
             id="start before the window",
         ),
         pytest.param(
-            {"first_day": date(2027, 5, 1), "last_day": date(2027, 5, 31), "weekdays": {THU},
-             "extra_calendars": ("pagan",)},  # fmt: skip
+            {
+                "first_day": date(2027, 5, 1),
+                "last_day": date(2027, 5, 31),
+                "weekdays": {THU},
+                "extra_calendars": ("pagan",),
+            },
             'I do not know the holiday calendar "pagan". Known calendars: islamic, orthodox, '
             "jewish.",
             id="unknown calendar",
@@ -263,7 +275,9 @@ def test_suggestion_errors(kwargs: dict[str, Any], expected: str) -> None:
 @pytest.mark.parametrize(
     ("day", "lang", "block"),
     [
-        pytest.param("2027-05-27", "de", Block(BlockKind.PUBLIC, "Fronleichnam"), id="Fronleichnam"),
+        pytest.param(
+            "2027-05-27", "de", Block(BlockKind.PUBLIC, "Fronleichnam"), id="Fronleichnam"
+        ),
         pytest.param("2027-05-27", "en", Block(BlockKind.PUBLIC, "Corpus Christi"), id="English"),
         pytest.param("2027-12-28", "de", Block(BlockKind.SCHOOL, "Weihnachtsferien"), id="Ferien"),
         pytest.param("2027-03-10", "en", None, id="Eid only when asked for"),
