@@ -67,6 +67,7 @@ _DASHES = str.maketrans({"–": "-", "—": "-", "‒": "-", "−": "-", "\u00a0
 
 
 def clean(text: str) -> str:
+    """Lower-case ``text``, unify dashes and collapse whitespace."""
     return " ".join(text.translate(_DASHES).casefold().split())
 
 
@@ -133,6 +134,7 @@ def read(text: str, lang: str) -> Written | None:
 
 
 def instant(day: date, at: time | None, tz: ZoneInfo) -> datetime:
+    """The UTC instant of ``at`` on ``day`` (its start if ``at`` is None), gaps moved forward."""
     return midnight(day, tz) if at is None else to_utc_forward(day, at, tz)
 
 
@@ -177,6 +179,7 @@ def _valid_date(year: int, month: int, day: int) -> date | None:
 
 
 def read_duration(text: str, lang: str) -> timedelta | None:
+    """The length "10 Tage", "in 3 days", "1 Tag 12 Std" says, or None if it is not one."""
     s = re.sub(r"^(?:in|within|innerhalb von|через|içinde)\s+", "", clean(text))
     parts = _DURATION_PART.findall(s)
     leftover = _DURATION_PART.sub(" ", s).replace(",", " ").split()
