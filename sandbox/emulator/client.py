@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -28,6 +29,14 @@ from sandbox.emulator.state import (
 )
 
 Button = tuple[str, str | None]
+
+
+class Done:
+    """An already finished action that may also be awaited."""
+
+    def __await__(self) -> Generator[None, None, None]:
+        return
+        yield
 
 
 class BotCommand(NamedTuple):
@@ -269,21 +278,27 @@ class UserHandle(ChatView):
         world.events.emit("press", user_id=self.id, chat_id=chat.id, query_id=query_id)
         return query_id
 
-    def block(self) -> None:
-        """Block the bot: sends to this user fail with 403 from now on."""
-        self._set_blocked(True)
+    def block(self, *, silent: bool = False) -> Done:
+        """Block the bot: sends to this user fail with 403 from now on. The bot gets a
+        my_chat_member update unless ``silent``. Takes effect at once; awaiting it is optional."""
+        self._set_blocked(True, silent)
+        return Done()
 
-    def unblock(self) -> None:
-        """Unblock the bot (what "Restart bot" does)."""
-        self._set_blocked(False)
+    def unblock(self, *, silent: bool = False) -> Done:
+        """Unblock the bot (what "Restart bot" does); awaiting it is optional."""
+        self._set_blocked(False, silent)
+        return Done()
 
-    def _set_blocked(self, blocked: bool) -> None:
+    def _set_blocked(self, blocked: bool, silent: bool = False) -> None:
         if self.user.blocked == blocked:
             return
         chat, bot_id = self.state, self.core.bot.id
         old = member_json(self.core.world, chat, bot_id)
         self.user.blocked = blocked
         chat.members[bot_id] = "kicked" if blocked else "member"
+        self.core.world.events.emit("block" if blocked else "unblock", user_id=self.id)
+        if silent:
+            return
         self.core.queue.push(
             "my_chat_member",
             {
@@ -294,4 +309,3 @@ class UserHandle(ChatView):
                 "new_chat_member": member_json(self.core.world, chat, bot_id),
             },
         )
-        self.core.world.events.emit("block" if blocked else "unblock", user_id=self.id)

@@ -105,6 +105,11 @@ class Emulator:
         return self.core.webhook
 
     @property
+    def delivered_updates(self) -> int:
+        """How many updates the bot has received so far (re-deliveries count again)."""
+        return self.core.queue.delivered_count
+
+    @property
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet delivered, oldest first."""
         return [update.payload for update in self.core.queue.pending]
@@ -154,15 +159,23 @@ class Emulator:
         language_code: str | None = "de",
         started: bool = True,
     ) -> UserHandle:
-        """Create a user and their private chat (chat id == user id). With ``started=False`` the
-        user never wrote to the bot, so the bot cannot message them until they do."""
+        """Create a user and their private chat (chat id == user id); for an existing id, the
+        existing user. With ``started=False`` the user never wrote to the bot, so the bot
+        cannot message them until they do."""
+        if user_id in self._users:
+            return self._users[user_id]
         if user_id <= 0 or user_id in self.world.users:
-            raise ValueError(f"user id {user_id} is taken or invalid")
+            raise ValueError(f"user id {user_id} is invalid or the bot's")
         state = UserState(user_id, first_name, last_name, username, language_code, started=started)
         self.world.add_user(state)
         handle = UserHandle(self.core, state)
         self._users[user_id] = handle
         return handle
+
+    def block_silently(self, user: UserHandle | int) -> None:
+        """``user`` blocks the bot without the bot being told (no my_chat_member update)."""
+        handle = user if isinstance(user, UserHandle) else self.get_user(user)
+        handle.block(silent=True)
 
     def get_user(self, user_id: int) -> UserHandle:
         """The handle of an existing user."""

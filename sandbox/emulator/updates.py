@@ -43,9 +43,9 @@ DEFAULT_ALLOWED = frozenset(
 )
 
 
-@dataclass
+@dataclass(eq=False)
 class QueuedUpdate:
-    """One update and its delivery state."""
+    """One update and its delivery state (compared by identity: re-deliveries share an id)."""
 
     update_id: int
     payload: dict[str, Any]
@@ -66,6 +66,7 @@ class UpdateQueue:
         self.history: dict[int, dict[str, Any]] = {}
         self.allowed = DEFAULT_ALLOWED
         self.allowed_explicit = False
+        self.delivered_count = 0
         self._next_id = 1
         self._changed = asyncio.Event()
 
@@ -110,14 +111,18 @@ class UpdateQueue:
 
     def confirm(self, offset: int) -> None:
         """Forget what a getUpdates ``offset`` confirms (negative: keep only the last -offset)."""
-        before = len(self.pending)
         if offset < 0:
-            self.pending = self.pending[offset:]
+            kept = self.pending[offset:]
         elif offset > 0:
-            self.pending = [
+            kept = [
                 u for u in self.pending if u.update_id >= offset or (u.again and not u.returned)
             ]
-        if len(self.pending) != before:
+        else:
+            return
+        confirmed = [u for u in self.pending if u not in kept]
+        self.delivered_count += sum(u.returned for u in confirmed)
+        self.pending = kept
+        if confirmed:
             self.notify()
 
     def take(self, limit: int) -> list[QueuedUpdate]:
@@ -136,6 +141,7 @@ class UpdateQueue:
         """A webhook POST of ``update`` succeeded."""
         if update in self.pending:
             self.pending.remove(update)
+            self.delivered_count += 1
             self.notify()
 
     def clear(self) -> None:
