@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
+from telegram.request import HTTPXRequest
 
 import handlers
 from bot.config import Settings
+from bot.telegram_bot import GremiumBot
 from domain.clock import Clock
 from domain.delivery import Limits
 from domain.i18n import Translator
@@ -37,18 +39,21 @@ def build_application(
     engine: AsyncEngine | None = None,
 ) -> GremiumApp:
     """The bot, wired to its database, clock and translations, with every handler registered."""
+    request = HTTPXRequest(connect_timeout=10, read_timeout=15, write_timeout=15)
+    polling = HTTPXRequest(connect_timeout=10, read_timeout=40, write_timeout=15)
+    bot = GremiumBot(
+        settings.token,
+        base_url=settings.bot_base_url,
+        base_file_url=f"{settings.api_root.rstrip('/')}/file/bot",
+        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone),
+        request=request,
+        get_updates_request=polling,
+    )
     builder = (
         ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.bot_base_url)
-        .base_file_url(f"{settings.api_root.rstrip('/')}/file/bot")
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
+        .bot(bot)
         .context_types(CONTEXT_TYPES)
         .post_init(partial(_post_init, settings))
-        .connect_timeout(10)
-        .read_timeout(15)
-        .write_timeout(15)
-        .get_updates_read_timeout(40)
     )
     builder = builder.post_shutdown(partial(_post_shutdown, engine))
     if update_processor is not None:

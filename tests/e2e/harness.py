@@ -87,11 +87,20 @@ class World:
         await self.settle()
         return user.last
 
-    async def press(self, user: User, label: str, **kwargs: object) -> ChatMessage:
-        """The user presses a button; returns the newest bot message once settled."""
-        await user.press(label, **kwargs)
+    async def press(
+        self, user: User, label: str, *, message: ChatMessage | None = None
+    ) -> ChatMessage:
+        """The user presses a button; returns the bot's new message once settled, or the pressed
+        message as it looks now if the bot edited it in place instead."""
+        pressed = message or next(
+            m for m in reversed(user.bot_messages) if label in m.button_labels
+        )
+        before = len(user.bot_messages)
+        await user.press(label, message=pressed)
         await self.settle()
-        return user.last
+        if len(user.bot_messages) > before:
+            return user.last
+        return next(m for m in user.bot_messages if m.message_id == pressed.message_id)
 
     def spec_problems(self) -> list[str]:
         """Every Bot API call the bot made, checked against api.json (empty if it is absent)."""

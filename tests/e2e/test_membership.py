@@ -80,8 +80,11 @@ async def test_join_and_leave_by_text(world: World) -> None:
     assert (await world.send(cem, "/join kul")).text == "You joined Kultur."
     unknown = await world.send(cem, "/join Schach")
     assert unknown.text == "There is no group called “Schach”. /groups lists them."
-    ambiguous = await world.send(cem, "/join ge")
-    assert ambiguous.text.startswith("“ge” could mean several groups:")
+    ambiguous = await world.send(cem, "/join und")
+    assert ambiguous.text == (
+        "“und” could mean several groups: Ausbildung und Arbeit (ausbildung-arbeit), "
+        "Gesundheit (gesundheit), Wohnen und Stadtentwicklung (wohnen). Please write the short name."
+    )
     assert (await world.send(cem, "/leave kultur")).text == "You left Kultur."
     assert (await world.send(cem, "/leave kultur")).text == "You are not a member of Kultur."
     assert await _memberships(world, 1003) == {"bildung"}
