@@ -93,14 +93,12 @@ class ApiServer:
 
     async def _handle(self, request: web.Request, method: str) -> web.StreamResponse:
         fault = self.faults.pick(method)
-        if fault is not None and fault.kind == "slow":
-            await asyncio.sleep(fault.delay)
-        elif fault is not None and not fault.executed:
-            return self._fail(request, method, {}, fault)
+        before = fault is not None and fault.kind != "slow" and not fault.executed
         params: dict[str, Any] = {}
         try:
-            params = await read_params(request)
-            params = coerce(self.validator(), method, params)
+            params = coerce(self.validator(), method, await read_params(request))
+            if fault is not None and before:
+                return self._fail(request, method, params, fault)
             check_types(self.validator(), method, params)
             result = await HANDLERS[method](self.core, Params(params))
             body: dict[str, Any] = {"ok": True}
@@ -111,7 +109,9 @@ class ApiServer:
             status = 200
         except ApiError as error:
             body, status = error.payload(), error.code
-        if fault is not None and fault.executed and fault.kind != "slow":
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.delay)
+        elif fault is not None and not before:
             return self._fail(request, method, params, fault)
         self._record(method, params, status, body)
         return web.json_response(body, status=status, dumps=_dumps)

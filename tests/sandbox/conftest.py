@@ -52,7 +52,11 @@ class Api:
         self, method: str, *, transport: str = "json", token: str | None = None, **params: Any
     ) -> tuple[int, dict[str, Any]]:
         url = f"{self.emu.api_root}/bot{token or self.emu.token}/{method}"
-        as_text = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+        as_text = {
+            k: v if isinstance(v, str) else json.dumps(v)
+            for k, v in params.items()
+            if not isinstance(v, bytes)
+        }
         if transport == "json":
             request = self.session.post(url, json=params)
         elif transport == "query":
