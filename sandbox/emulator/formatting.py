@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.emulator.errors import bad_request
-from sandbox.emulator.htmlparse import Entity, ParseError, UserLookup, parse_html, utf16_len
+from sandbox.emulator.htmlparse import (
+    Entity,
+    ParseError,
+    UserLookup,
+    entity_order,
+    parse_html,
+    utf16_len,
+)
 from sandbox.emulator.markdown import parse_markdown, parse_markdown_v2
 
 ENTITY_TYPES = frozenset(
@@ -84,7 +91,7 @@ def _explicit(text: str, raw: list[Any]) -> list[Entity]:
         entity: Entity = {"offset": offset, "length": min(length, total - offset)}
         entity.update({k: v for k, v in item.items() if k not in {"offset", "length"}})
         result.append(entity)
-    result.sort(key=lambda e: (e["offset"], -e["length"]))
+    result.sort(key=entity_order)
     return result
 
 
@@ -123,7 +130,7 @@ def detect(text: str, entities: list[Entity]) -> list[Entity]:
             taken.append((start, end))
             found.append({"offset": start, "length": end - start, "type": kind})
     merged = entities + found
-    merged.sort(key=lambda e: (e["offset"], -e["length"]))
+    merged.sort(key=entity_order)
     return merged
 
 
@@ -162,7 +169,7 @@ def render_html(text: str, entities: list[Entity]) -> str:
     """Canonical Telegram HTML for ``text`` with formatting ``entities`` (others are ignored)."""
     units = _units(text)
     tagged = [(e, t) for e in entities if (t := _tags(e)) is not None]
-    tagged.sort(key=lambda pair: (pair[0]["offset"], -pair[0]["length"]))
+    tagged.sort(key=lambda pair: entity_order(pair[0]))
     out: list[str] = []
     stack: list[tuple[int, str]] = []
     pending = 0

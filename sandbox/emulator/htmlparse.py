@@ -34,6 +34,27 @@ _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SPACES = " \t\r\n\f\v"
 
 
+_PRIORITY = {
+    "blockquote": 0,
+    "expandable_blockquote": 0,
+    "pre": 11,
+    "code": 20,
+    "text_link": 49,
+    "text_mention": 49,
+    "bold": 90,
+    "italic": 91,
+    "underline": 92,
+    "strikethrough": 93,
+    "spoiler": 94,
+    "custom_emoji": 99,
+}
+
+
+def entity_order(entity: Entity) -> tuple[int, int, int]:
+    """Telegram's entity order: by offset, longer first, then outer types first."""
+    return entity["offset"], -entity["length"], _PRIORITY.get(entity["type"], 50)
+
+
 class ParseError(Exception):
     """The text cannot be parsed; the message is Telegram's."""
 
@@ -140,7 +161,7 @@ def parse_html(source: str, lookup: UserLookup | None = None) -> tuple[str, list
     for entity in entities:
         if entity["type"] == "code":
             entity.pop("language", None)
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
+    entities.sort(key=entity_order)
     return "".join(out), entities
 
 

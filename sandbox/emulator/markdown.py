@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandbox.emulator.htmlparse import Entity, ParseError, UserLookup, normalize_url, utf16_len
+from sandbox.emulator.htmlparse import (
+    Entity,
+    ParseError,
+    UserLookup,
+    entity_order,
+    normalize_url,
+    utf16_len,
+)
 
 _RESERVED = "_*[]()~`>#+-=|{}.!"
 _NAMES = {
@@ -84,7 +91,7 @@ class _V2:
                 f"Can't find end of {_NAMES[last.kind]} entity at byte offset {last.byte}"
             )
         self.end_quote()
-        self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
+        self.entities.sort(key=entity_order)
         return "".join(self.out), self.entities
 
     def line_start(self, i: int) -> int:
