@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -40,6 +41,8 @@ def configure_logging(level: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``gremium`` console script."""
+    # python-telegram-bot 22: durations as timedelta, as its next major version does by default.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(args.config)

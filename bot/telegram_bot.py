@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import timedelta
 from typing import Any
 
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import ExtBot
+
+log = logging.getLogger(__name__)
 
 # Methods that take ``parse_mode``. python-telegram-bot fills in the default parse mode for every
 # method that shares its sending code (editMessageReplyMarkup too); Telegram ignores it there,
@@ -27,12 +33,45 @@ _PARSE_MODE_METHODS = frozenset(
 )
 
 
+#: How often a call is tried when Telegram is briefly unavailable, and the longest
+#: ``retry_after`` waited for inside a call (longer waits are left to the caller).
+ATTEMPTS = 6
+MAX_RETRY_AFTER = 30.0
+
+
 class GremiumBot(ExtBot[None]):
-    """ExtBot that drops parameters the called method does not take."""
+    """ExtBot that sends only parameters a method takes, and rides out brief outages.
+
+    A 429 waits Telegram's ``retry_after``; a timeout, dropped connection or 5xx is tried again
+    after a short pause. Long polling is left alone. The outbox dispatcher adds its own,
+    longer-lived retries on top for the messages the bot sends on its own.
+    """
 
     async def _do_post(  # type: ignore[override]
         self, endpoint: str, data: dict[str, Any], **kwargs: Any
     ) -> Any:
         if endpoint not in _PARSE_MODE_METHODS:
             data.pop("parse_mode", None)
-        return await super()._do_post(endpoint, data, **kwargs)
+        if endpoint == "getUpdates":
+            return await super()._do_post(endpoint, data, **kwargs)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await super()._do_post(endpoint, dict(data), **kwargs)
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                if attempt == ATTEMPTS or wait > MAX_RETRY_AFTER:
+                    raise
+                log.warning("%s: Telegram asks to wait %.0f s", endpoint, wait)
+                await asyncio.sleep(wait)
+            except (BadRequest, InvalidToken):
+                raise
+            except NetworkError as exc:
+                if attempt == ATTEMPTS:
+                    raise
+                log.info("%s failed (%s); trying again", endpoint, exc)
+                await asyncio.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -23,6 +23,7 @@ from handlers.callbacks import (
 )
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
+from handlers.sending import send_part
 from storage import announcements as repo
 from storage import groups as group_repo
 from storage import outbox
@@ -154,12 +155,9 @@ async def _send_preview(
     parts = atexts.payload(actor.lang, draft, head)
     markup = preview_keyboard(actor.lang, draft, has_chat)
     for index, part in enumerate(parts):
-        params = dict(part["params"])
         if index == len(parts) - 1:
-            params["reply_markup"] = markup.to_dict()
-        await context.bot.do_api_request(
-            part["method"], api_kwargs={**params, "chat_id": actor.user.id}
-        )
+            part = {**part, "params": {**part["params"], "reply_markup": markup}}
+        await send_part(context.bot, actor.user.id, part)
 
 
 def preview_keyboard(lang: Lang, draft: Announcement, has_chat: bool) -> InlineKeyboardMarkup:

@@ -43,7 +43,10 @@ async def release(session: AsyncSession, bd: BotData, announcement: Announcement
     sender_name = sender.display_name if sender else bd.organisation_name
     tz = group_zone(group, bd.timezone)
     not_before = now if announcement.urgent else quiet_hours_release(now, tz, *bd.quiet_hours)
-    recipients = await repo.list_recipients(session, group_id=announcement.group_id)
+    # The sender saw the preview; everyone else in the group(s) gets it.
+    recipients = await repo.list_recipients(
+        session, group_id=announcement.group_id, exclude_member_id=announcement.sender_id
+    )
     chats = await repo.linked_chats(session, group_id=announcement.group_id)
     if not recipients and not chats:
         raise GremiumError("This group has no members yet, so there is nobody to send it to.")

@@ -10,7 +10,6 @@ flight at that moment.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
 import time
@@ -19,11 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InputFile, Message
+from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from domain.clock import Clock
 from domain.delivery import Limits, RateLimiter, backoff
+from handlers.sending import send_part
 from storage import outbox
 from storage.db import SessionMaker
 from storage.models import Delivery
@@ -75,6 +75,7 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._paused_until = 0.0
+        self._claimed = 0  # rows claimed from the table and not finished yet
         self._claim_size = concurrency * 2
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -107,8 +108,8 @@ class Dispatcher:
 
     @property
     def busy(self) -> bool:
-        """Whether a send is under way."""
-        return bool(self._tasks)
+        """Whether claimed rows are waiting for their turn or being sent."""
+        return self._claimed > 0
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait until nothing due is left and nothing is in flight (tests, sandbox, bench)."""
@@ -116,12 +117,11 @@ class Dispatcher:
             while True:
                 self.wake()
                 await asyncio.sleep(0.01)
-                if self._tasks:
-                    await asyncio.wait(set(self._tasks))
+                if self._claimed:
                     continue
                 async with self.sessionmaker() as session:
                     due = await outbox.next_due(session)
-                if (due is None or due > self.clock.now()) and not self._tasks:
+                if (due is None or due > self.clock.now()) and not self._claimed:
                     return
 
     # -- the loop ----------------------------------------------------------------------------
@@ -146,7 +146,9 @@ class Dispatcher:
 
     async def _claim(self) -> list[Delivery]:
         async with self.sessionmaker.begin() as session:
-            return await outbox.claim_due(session, now=self.clock.now(), limit=self._claim_size)
+            batch = await outbox.claim_due(session, now=self.clock.now(), limit=self._claim_size)
+        self._claimed += len(batch)
+        return batch
 
     async def _idle_wait(self) -> None:
         """Sleep until woken, or until the next row is due (at most a few seconds)."""
@@ -176,9 +178,11 @@ class Dispatcher:
     async def _deliver(self, delivery: Delivery) -> None:
         try:
             await self._deliver_with_retries(delivery)
-        except Exception:
+        except Exception as exc:  # a bug must not leave the row claimed until the next start
             log.exception("outbox: delivery %s crashed", delivery.id)
+            await self._later(delivery, repr(exc))
         finally:
+            self._claimed -= 1
             self._slots.release()
 
     async def _deliver_with_retries(self, delivery: Delivery) -> None:
@@ -233,7 +237,7 @@ class Dispatcher:
             if not first:  # the first part waited for its turn before the task started
                 await self._wait_for_rate(delivery.chat_id)
             first = False
-            message = await self._call(part["method"], delivery.chat_id, part["params"])
+            message = await self._call(delivery.chat_id, part)
             ids.append(message.message_id)
             if len(delivery.payload) > 1:
                 async with self.sessionmaker.begin() as session:
@@ -241,19 +245,8 @@ class Dispatcher:
                         session, delivery_id=delivery.id, parts_sent=len(ids), message_ids=ids
                     )
 
-    async def _call(self, method: str, chat_id: int, params: dict[str, Any]) -> Message:
-        kwargs: dict[str, Any] = {**params, "chat_id": chat_id}
-        for field in ("document", "photo"):
-            value = kwargs.get(field)
-            if isinstance(value, dict) and "base64" in value:
-                kwargs[field] = InputFile(
-                    base64.b64decode(value["base64"]), filename=value.get("filename")
-                )
-        if self.paid_broadcast:
-            kwargs["allow_paid_broadcast"] = True
-        result = await self.bot.do_api_request(method, api_kwargs=kwargs, return_type=Message)
-        assert isinstance(result, Message)
-        return result
+    async def _call(self, chat_id: int, part: dict[str, Any]) -> Message:
+        return await send_part(self.bot, chat_id, part, paid_broadcast=self.paid_broadcast)
 
     async def _pin(self, chat_id: int, message_id: int) -> None:
         try:

@@ -106,7 +106,9 @@ async def list_recent(
     return list(result.all())
 
 
-async def list_recipients(session: AsyncSession, *, group_id: int | None) -> list[Member]:
+async def list_recipients(
+    session: AsyncSession, *, group_id: int | None, exclude_member_id: int | None = None
+) -> list[Member]:
     """Members who should receive an announcement to a group (None: every active group)."""
     stmt = (
         select(Member)
@@ -118,6 +120,8 @@ async def list_recipients(session: AsyncSession, *, group_id: int | None) -> lis
     )
     if group_id is not None:
         stmt = stmt.where(Membership.group_id == group_id)
+    if exclude_member_id is not None:
+        stmt = stmt.where(Member.id != exclude_member_id)
     return list((await session.exec(stmt)).all())
 
 

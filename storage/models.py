@@ -22,7 +22,6 @@ from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
 
-
 # Named constraints, so that migrations can refer to them on every database.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",

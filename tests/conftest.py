@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+
+# python-telegram-bot 22: durations as timedelta (what its next major version does by default).
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime

@@ -110,6 +110,8 @@ class World:
         validator = SpecValidator.load(path)
         problems: list[str] = []
         for call in self.emu.calls:
+            if not call.params and call.status in (0, 429, 500, 502):
+                continue  # an injected fault answered before the request was read
             problems += [
                 f"{call.method}: {p}" for p in validator.check_call(call.method, call.params)
             ]
