@@ -10,7 +10,7 @@ from sandbox.emulator.core import Core, Handler
 from sandbox.emulator.errors import QUERY_INVALID, bad_request
 from sandbox.emulator.params import Params
 from sandbox.emulator.serialize import chat_full_json, chat_json, member_json, user_json
-from sandbox.emulator.state import CallbackAnswer, ChatState, ScopeKey
+from sandbox.emulator.state import CallbackAnswer, ScopeKey
 
 _COMMAND = re.compile(r"[a-z0-9_]+")
 _PLAIN_SCOPES = {"default", "all_private_chats", "all_group_chats", "all_chat_administrators"}
@@ -81,18 +81,6 @@ async def leave_chat(core: Core, p: Params) -> Any:
     return True
 
 
-def _scope_chat(core: Core, value: object) -> ChatState:
-    chat = None
-    if isinstance(value, str) and value.startswith("@"):
-        name = value[1:].lower()
-        chat = next((c for c in core.world.chats.values() if (c.username or "") == name), None)
-    elif isinstance(value, int) or (isinstance(value, str) and value.lstrip("-").isdigit()):
-        chat = core.world.chats.get(int(value))
-    if chat is None:
-        raise bad_request("chat not found")
-    return chat
-
-
 def scope_key(core: Core, p: Params) -> ScopeKey:
     """The stored key of the ``scope`` parameter (default when absent)."""
     scope = p.obj("scope")
@@ -105,7 +93,7 @@ def scope_key(core: Core, p: Params) -> ScopeKey:
         raise bad_request("can't parse BotCommandScope: Unsupported type specified")
     if scope.get("chat_id") in {None, ""}:
         raise bad_request("can't parse BotCommandScope: Empty chat_id specified")
-    chat = _scope_chat(core, scope["chat_id"])
+    chat = core.find_chat(scope["chat_id"])
     if kind != "chat_member":
         return (kind, chat.id)
     user_id = scope.get("user_id")

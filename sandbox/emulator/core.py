@@ -57,14 +57,17 @@ class Core:
         """The chat named by parameter ``name``, or Telegram's error."""
         if not p.has(name):
             raise bad_request(empty)
-        value = p.values[name]
+        return self.find_chat(p.values[name])
+
+    def find_chat(self, value: object) -> ChatState:
+        """The chat with this id or "@username", or "Bad Request: chat not found"."""
         chat = None
         if isinstance(value, str) and value.startswith("@"):
             wanted = value[1:].lower()
-            chat = next(
-                (c for c in self.world.chats.values() if (c.username or "").lower() == wanted),
-                None,
-            )
+            chats = self.world.chats.values()
+            chat = next((c for c in chats if (c.username or "").lower() == wanted), None)
+        elif isinstance(value, str) and value.lstrip("-").isdigit():
+            chat = self.world.chats.get(int(value))
         elif isinstance(value, int):
             chat = self.world.chats.get(value)
         if chat is None:

@@ -119,6 +119,7 @@ class Emulator:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.add_routes(self.api.routes())
         app.add_routes(control_routes(self))
+        app.add_routes([self.api.fallback()])
         runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()

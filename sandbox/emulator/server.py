@@ -77,6 +77,14 @@ class ApiServer:
             web.get("/file/bot{token}/{path:.+}", self.download),
         ]
 
+    def fallback(self) -> web.RouteDef:
+        """Telegram's JSON 404 for any other path; register it last."""
+        return web.route("*", "/{tail:.*}", self.not_found)
+
+    async def not_found(self, request: web.Request) -> web.StreamResponse:
+        """404 "Not Found"."""
+        return web.json_response(NOT_FOUND.payload(), status=404, dumps=_dumps)
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """One Bot API call."""
         if request.match_info["token"] != self.core.token:

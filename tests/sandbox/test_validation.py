@@ -281,3 +281,39 @@ async def test_answer_callback_query_rules(api: Api, alice: UserHandle) -> None:
 async def test_unknown_parameters_are_ignored_without_spec(api: Api, alice: UserHandle) -> None:
     """Like Telegram, the built-in table ignores parameters it does not know."""
     await api.ok("sendMessage", chat_id=alice.id, text="x", no_such_option=True)
+
+
+async def test_other_paths_are_json_404(api: Api) -> None:
+    """Paths outside the API answer Telegram's 404 too."""
+    async with api.session.get(f"{api.emu.api_root}/nothing/here") as response:
+        assert (response.status, await response.json()) == (404, error(404, "Not Found"))
+
+
+@pytest.mark.parametrize(("length", "accepted"), [(1024, True), (1025, False)])
+async def test_caption_length(api: Api, alice: UserHandle, length: int, accepted: bool) -> None:
+    """Captions are 0-1024 characters after parsing."""
+    status, body = await api(
+        "sendDocument",
+        transport="multipart",
+        chat_id=alice.id,
+        document=b"x",
+        caption="<b>" + "c" * length + "</b>",
+        parse_mode="HTML",
+    )
+    if accepted:
+        assert status == 200 and body["result"]["caption_entities"][0]["length"] == length
+    else:
+        assert (status, body) == (400, error(400, "Bad Request: message caption is too long"))
+
+
+async def test_command_scope_by_username(api: Api, emu: Emulator, alice: UserHandle) -> None:
+    """Scopes may name a public group by @username; bad commands are refused."""
+    emu.group_chat(-1001, "Public", type="supergroup", username="PublicTeam", members=[alice])
+    scope = {"type": "chat", "chat_id": "@publicteam"}
+    commands = [{"command": "vote", "description": "Vote"}]
+    await api.ok("setMyCommands", commands=commands, scope=scope)
+    assert await api.ok("getMyCommands", scope={"type": "chat", "chat_id": -1001}) == commands
+    bad = [{"command": "Vote!", "description": "x"}]
+    assert (await api("setMyCommands", commands=bad))[1] == error(
+        400, "Bad Request: BOT_COMMAND_INVALID"
+    )
