@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from domain.slugs import is_slug
 
@@ -65,7 +66,115 @@ class AnnounceAction:
     announcement_id: int
 
 
-Callback = Consent | ToggleMembership | ArchiveGroup | Dismiss | AnnounceTarget | AnnounceAction
+@dataclass(frozen=True)
+class PollTarget:
+    """/poll: the group chosen."""
+
+    group_id: int
+
+
+class PollStep(enum.StrEnum):
+    """Buttons while composing a poll."""
+
+    SEND = "s"
+    CANCEL = "x"
+    SUGGEST = "g"
+    DEADLINE = "d"
+    LOCATION = "l"
+    NOTE = "n"
+
+
+@dataclass(frozen=True)
+class PollDraftAction:
+    """A button on a poll being composed."""
+
+    step: PollStep
+    poll_id: int
+
+
+@dataclass(frozen=True)
+class VoteAction:
+    """A member's Yes / Maybe / No on one option."""
+
+    option_id: int
+    answer: str  # "yes", "maybe" or "no"
+
+
+class PollManageStep(enum.StrEnum):
+    """What a coordinator does with an open poll."""
+
+    CLOSE = "c"
+    EXTEND = "e"
+    ADD = "a"
+    REMOVE = "r"
+    CANCEL = "x"
+    REMIND = "m"
+
+
+@dataclass(frozen=True)
+class PollManage:
+    """A coordinator's button on an open poll."""
+
+    step: PollManageStep
+    poll_id: int
+
+
+@dataclass(frozen=True)
+class RemoveOption:
+    """Remove this option from its open poll."""
+
+    option_id: int
+
+
+@dataclass(frozen=True)
+class ChooseOption:
+    """The coordinator fixes this option as the meeting date."""
+
+    option_id: int
+
+
+@dataclass(frozen=True)
+class Attend:
+    """A member says whether they come to a meeting."""
+
+    meeting_id: int
+    coming: bool
+
+
+class MeetingStep(enum.StrEnum):
+    """What a coordinator does with a meeting."""
+
+    MOVE = "v"
+    CANCEL = "x"
+
+
+@dataclass(frozen=True)
+class MeetingManage:
+    """A coordinator's button on a meeting."""
+
+    step: MeetingStep
+    meeting_id: int
+
+
+Callback = (
+    Consent
+    | ToggleMembership
+    | ArchiveGroup
+    | Dismiss
+    | AnnounceTarget
+    | AnnounceAction
+    | PollTarget
+    | PollDraftAction
+    | VoteAction
+    | PollManage
+    | RemoveOption
+    | ChooseOption
+    | Attend
+    | MeetingManage
+)
+
+_ANSWERS = {"y": "yes", "m": "maybe", "n": "no"}
+_ANSWER_CODES = {v: k for k, v in _ANSWERS.items()}
 
 PREFIX_CONSENT = "c"
 PREFIX_TOGGLE = "t"
@@ -73,6 +182,14 @@ PREFIX_ARCHIVE = "ar"
 PREFIX_DISMISS = "x"
 PREFIX_ANNOUNCE_TARGET = "ag"
 PREFIX_ANNOUNCE = "an"
+PREFIX_POLL_TARGET = "pg"
+PREFIX_POLL_DRAFT = "pd"
+PREFIX_VOTE = "pv"
+PREFIX_POLL_MANAGE = "pm"
+PREFIX_REMOVE_OPTION = "pr"
+PREFIX_CHOOSE = "pw"
+PREFIX_ATTEND = "ma"
+PREFIX_MEETING = "mm"
 
 
 def encode(data: Callback) -> str:
@@ -90,6 +207,22 @@ def encode(data: Callback) -> str:
             return f"{PREFIX_ANNOUNCE_TARGET}:{gid}"
         case AnnounceAction(step=step, announcement_id=aid):
             return f"{PREFIX_ANNOUNCE}:{step.value}:{aid}"
+        case PollTarget(group_id=gid):
+            return f"{PREFIX_POLL_TARGET}:{gid}"
+        case PollDraftAction(step=step, poll_id=pid):
+            return f"{PREFIX_POLL_DRAFT}:{step.value}:{pid}"
+        case VoteAction(option_id=oid, answer=answer):
+            return f"{PREFIX_VOTE}:{_ANSWER_CODES[answer]}:{oid}"
+        case PollManage(step=step, poll_id=pid):
+            return f"{PREFIX_POLL_MANAGE}:{step.value}:{pid}"
+        case RemoveOption(option_id=oid):
+            return f"{PREFIX_REMOVE_OPTION}:{oid}"
+        case ChooseOption(option_id=oid):
+            return f"{PREFIX_CHOOSE}:{oid}"
+        case Attend(meeting_id=mid, coming=coming):
+            return f"{PREFIX_ATTEND}:{'y' if coming else 'n'}:{mid}"
+        case MeetingManage(step=step, meeting_id=mid):
+            return f"{PREFIX_MEETING}:{step.value}:{mid}"
 
 
 def decode(raw: object) -> Callback | None:
@@ -101,19 +234,19 @@ def decode(raw: object) -> Callback | None:
         return Consent(rest) if rest and is_slug(rest) else (None if rest else Consent())
     if prefix == PREFIX_DISMISS and not rest:
         return Dismiss()
-    if prefix == PREFIX_ANNOUNCE:
-        step, _, rest = rest.partition(":")
-        if step not in {s.value for s in AnnounceStep} or not _is_id(rest):
+    if prefix in _TWO_PART:
+        code, _, rest = rest.partition(":")
+        if not _is_id(rest):
             return None
-        return AnnounceAction(AnnounceStep(step), int(rest))
+        return _TWO_PART[prefix](code, int(rest))
     if not _is_id(rest):
         return None
     if prefix == PREFIX_TOGGLE:
         return ToggleMembership(int(rest))
     if prefix == PREFIX_ARCHIVE:
         return ArchiveGroup(int(rest))
-    if prefix == PREFIX_ANNOUNCE_TARGET:
-        return AnnounceTarget(int(rest))
+    if prefix in _ONE_PART:
+        return _ONE_PART[prefix](int(rest))
     return None
 
 
@@ -128,3 +261,37 @@ def matches(kind: type) -> Callable[[object], bool]:
         return isinstance(decode(raw), kind)
 
     return pattern
+
+
+def _step(
+    kind: type[enum.StrEnum], make: Callable[[Any, int], Callback]
+) -> Callable[[str, int], Callback | None]:
+    def build(code: str, number: int) -> Callback | None:
+        values = {member.value: member for member in kind}
+        return make(values[code], number) if code in values else None
+
+    return build
+
+
+def _vote(code: str, number: int) -> Callback | None:
+    return VoteAction(number, _ANSWERS[code]) if code in _ANSWERS else None
+
+
+def _attend(code: str, number: int) -> Callback | None:
+    return Attend(number, code == "y") if code in ("y", "n") else None
+
+
+_TWO_PART: dict[str, Callable[[str, int], Callback | None]] = {
+    PREFIX_ANNOUNCE: _step(AnnounceStep, AnnounceAction),
+    PREFIX_POLL_DRAFT: _step(PollStep, PollDraftAction),
+    PREFIX_POLL_MANAGE: _step(PollManageStep, PollManage),
+    PREFIX_MEETING: _step(MeetingStep, MeetingManage),
+    PREFIX_VOTE: _vote,
+    PREFIX_ATTEND: _attend,
+}
+_ONE_PART: dict[str, Callable[[int], Callback]] = {
+    PREFIX_ANNOUNCE_TARGET: AnnounceTarget,
+    PREFIX_POLL_TARGET: PollTarget,
+    PREFIX_REMOVE_OPTION: RemoveOption,
+    PREFIX_CHOOSE: ChooseOption,
+}

@@ -74,6 +74,16 @@ class Group(SQLModel, table=True):
     archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     #: A Telegram group chat linked to this group: announcements go there too.
     chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, unique=True))
+    #: Fewer Yes than this for the best date: the coordinator decides.
+    poll_quorum: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    #: Whether a poll's winning date waits for the coordinator's confirmation.
+    confirm_dates: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, default=False)
+    )
+    #: Hours before a poll's deadline at which members who have not answered are reminded.
+    poll_reminder_hours: list[int] = Field(
+        default_factory=lambda: [48, 6], sa_column=Column(JSON, nullable=False)
+    )
 
 
 class Membership(SQLModel, table=True):
@@ -185,3 +195,183 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(String(256)))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class PollStatus(enum.StrEnum):
+    """Where a date poll stands."""
+
+    DRAFT = "draft"  # the coordinator is still composing it
+    OPEN = "open"
+    CHOOSING = "choosing"  # closed; a tie or too few Yes: the coordinator picks the date
+    CLOSED = "closed"  # closed and decided
+    CANCELLED = "cancelled"
+
+
+class DraftStep(enum.StrEnum):
+    """What the next message of a poll's author is read as, while composing."""
+
+    OPTIONS = "options"
+    SUGGEST = "suggest"
+    DEADLINE = "deadline"
+    LOCATION = "location"
+    NOTE = "note"
+    PREVIEW = "preview"  # no text expected
+    ADD_OPTION = "add_option"
+    EXTEND = "extend"
+
+
+class Poll(SQLModel, table=True):
+    """A date poll of one group."""
+
+    __tablename__ = "poll"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("workgroup.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    author_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"), index=True),
+    )
+    status: PollStatus = Field(sa_column=Column(String(16), nullable=False, index=True))
+    step: DraftStep | None = Field(default=None, sa_column=Column(String(16)))
+    location: str | None = Field(default=None, sa_column=Column(String(200)))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    duration_minutes: int = Field(default=120, sa_column=Column(Integer, nullable=False))
+    deadline: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    quorum: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    opened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    #: The compact tally message in the group's linked chat, kept current.
+    tally_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class PollOption(SQLModel, table=True):
+    """One candidate date of a poll. Counts are frozen when the poll closes."""
+
+    __tablename__ = "poll_option"
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("poll.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    ends_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    all_day: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    removed: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    yes_count: int | None = Field(default=None, sa_column=Column(Integer))
+    maybe_count: int | None = Field(default=None, sa_column=Column(Integer))
+    no_count: int | None = Field(default=None, sa_column=Column(Integer))
+
+
+class Vote(SQLModel, table=True):
+    """A member's answer (yes, maybe, no) to one option."""
+
+    __tablename__ = "vote"
+    __table_args__ = (UniqueConstraint("option_id", "member_id", name="uq_vote"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("poll.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    option_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("poll_option.id", ondelete="CASCADE"), nullable=False)
+    )
+    member_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    answer: str = Field(sa_column=Column(String(8), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class MeetingStatus(enum.StrEnum):
+    """Whether a meeting takes place."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Meeting(SQLModel, table=True):
+    """A fixed meeting of a group."""
+
+    __tablename__ = "meeting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("workgroup.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    poll_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("poll.id", ondelete="SET NULL"), unique=True),
+    )
+    uid: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    status: MeetingStatus = Field(sa_column=Column(String(16), nullable=False, index=True))
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    ends_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    all_day: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    location: str | None = Field(default=None, sa_column=Column(String(200)))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    sequence: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    #: What the coordinator is typing for this meeting ("move"), if anything.
+    editing_by: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("member.id", ondelete="SET NULL"))
+    )
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Attendance(SQLModel, table=True):
+    """Whether a member comes to a meeting."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "member_id", name="uq_attendance"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    member_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    coming: bool = Field(sa_column=Column(Boolean, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class TaskKind(enum.StrEnum):
+    """Kinds of due work."""
+
+    POLL_CLOSE = "poll_close"
+    POLL_REMINDER = "poll_reminder"
+    MEETING_REMINDER = "meeting_reminder"
+
+
+class DueTask(SQLModel, table=True):
+    """Work that falls due at a time: done exactly once, by whichever sweep claims it first."""
+
+    __tablename__ = "due_task"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref_id", "due_at", name="uq_due_task"),
+        Index("ix_due_task_open", "done_at", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: TaskKind = Field(sa_column=Column(String(32), nullable=False))
+    ref_id: int = Field(sa_column=Column(Integer, nullable=False))
+    due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    cancelled: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
