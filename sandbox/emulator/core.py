@@ -214,7 +214,7 @@ def message_text(core: Core, p: Params) -> Formatted:
         raise bad_request("text is too long")
     text = core.text(raw, p.text("parse_mode"), p.array("entities"))
     if not text.text:
-        raise bad_request("message text is empty")
+        raise bad_request("text must be non-empty")
     if utf16_len(text.text) > 4096:
         raise bad_request("message is too long")
     return text

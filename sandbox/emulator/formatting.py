@@ -96,17 +96,20 @@ def _explicit(text: str, raw: list[Any]) -> list[Entity]:
 
 
 def _trim(text: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
-    stripped = text.lstrip()
-    shift = utf16_len(text) - utf16_len(stripped)
-    stripped = stripped.rstrip()
-    total = utf16_len(stripped)
-    result: list[Entity] = []
+    """Telegram's trimming: spaces and newlines at the end, and at the start up to the first
+    entity; entities are clipped to what remains."""
+    kept = text.rstrip(" \n")
+    end = utf16_len(kept)
+    clipped: list[Entity] = []
     for entity in entities:
-        start = max(entity["offset"] - shift, 0)
-        end = min(entity["offset"] + entity["length"] - shift, total)
-        if end > start:
-            result.append({**entity, "offset": start, "length": end - start})
-    return stripped, result
+        if entity["offset"] < end:
+            clipped.append({**entity, "length": min(entity["length"], end - entity["offset"])})
+    first = clipped[0]["offset"] if clipped else end
+    shift = 0
+    while shift < first and kept[shift] in " \n":
+        shift += 1
+    moved = [{**e, "offset": e["offset"] - shift} for e in clipped]
+    return kept[shift:], sorted(moved, key=entity_order)
 
 
 def _units(text: str) -> list[int]:
@@ -162,6 +165,10 @@ def _tags(entity: Entity) -> tuple[str, str] | None:
         return f'<a href="tg://user?id={entity["user"]["id"]}">', "</a>"
     if kind == "custom_emoji":
         return f'<tg-emoji emoji-id="{entity["custom_emoji_id"]}">', "</tg-emoji>"
+    if kind == "date_time":
+        style = entity.get("date_time_format")
+        extra = f' format="{html.escape(str(style))}"' if style else ""
+        return f'<tg-time unix="{entity["unix_time"]}"{extra}>', "</tg-time>"
     return None
 
 

@@ -2,9 +2,10 @@
 
 It follows the Bot API server's parser (tdlib ``parse_html``): supported tags are b strong i em
 u ins s strike del span(class="tg-spoiler") tg-spoiler a(href) code(class="language-x") pre
-blockquote(expandable) tg-emoji(emoji-id); ``&lt; &gt; &amp; &quot;`` and numeric references are
-decoded, any other ``&`` stays literal. Errors carry Telegram's wording and UTF-8 byte offsets.
-Entity offsets and lengths are in UTF-16 code units.
+blockquote(expandable) tg-emoji(emoji-id) tg-time(unix, format); other attributes are ignored.
+``&lt; &gt; &amp; &quot;`` and numeric references are decoded, any other ``&`` stays literal.
+Errors carry Telegram's wording and UTF-8 byte offsets. Entity offsets and lengths are in UTF-16
+code units.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _SIMPLE = {
     "tg-spoiler": "spoiler",
     "span": "spoiler",
 }
-_TAGS = frozenset({*_SIMPLE, "a", "tg-emoji", "pre", "code", "blockquote"})
+_TAGS = frozenset({*_SIMPLE, "a", "tg-emoji", "tg-time", "pre", "code", "blockquote"})
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SPACES = " \t\r\n\f\v"
 
@@ -61,7 +62,7 @@ class ParseError(Exception):
 
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units, as Telegram counts."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 @dataclass
@@ -72,6 +73,7 @@ class _Open:
     start: int
     begin: int
     expandable: bool = False
+    date: int = 0
 
 
 def decode_entity(text: str, pos: int) -> tuple[str, int] | None:
@@ -83,14 +85,13 @@ def decode_entity(text: str, pos: int) -> tuple[str, int] | None:
         hexadecimal = text.startswith("x", end)
         digits = "0123456789abcdefABCDEF" if hexadecimal else "0123456789"
         end += hexadecimal
-        while end < len(text) and text[end] in digits:
+        while end < len(text) and text[end] in digits and end - pos < 10:
             code = code * (16 if hexadecimal else 10) + int(text[end], 16)
             end += 1
-            if code >= 0x10FFFF:
-                return None
-        if code == 0 or 0xD800 <= code <= 0xDFFF:
+        too_long = end - pos >= 10 or (end < len(text) and text[end] in digits)
+        if too_long or code == 0 or code >= 0x10FFFF:
             return None
-        char = chr(code)
+        char = chr(code)  # a surrogate half must pair up with the next one
     else:
         while end < len(text) and text[end].isascii() and text[end].isalpha():
             end += 1
@@ -162,7 +163,20 @@ def parse_html(source: str, lookup: UserLookup | None = None) -> tuple[str, list
         if entity["type"] == "code":
             entity.pop("language", None)
     entities.sort(key=entity_order)
-    return "".join(out), entities
+    return _paired("".join(out)), entities
+
+
+def _paired(text: str) -> str:
+    """Join surrogate halves decoded from separate references, as UTF-8 text requires."""
+    if not any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        return text
+    try:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError as error:
+        raise ParseError(
+            "Text contains invalid Unicode characters after decoding HTML entities, check for"
+            " unmatched surrogate code units"
+        ) from error
 
 
 def _start_tag(source: str, i: int, begin: int) -> tuple[_Open, int]:
@@ -181,7 +195,7 @@ def _start_tag(source: str, i: int, begin: int) -> tuple[_Open, int]:
         if _at(source, i) == ">":
             break
         attr_start = i
-        while i < len(source) and source[i] not in _SPACES and source[i] not in "=>":
+        while i < len(source) and source[i] not in _SPACES and source[i] not in "=>/\"'":
             i += 1
         attribute = source[attr_start:i]
         if not attribute:
@@ -189,13 +203,11 @@ def _start_tag(source: str, i: int, begin: int) -> tuple[_Open, int]:
         while i < len(source) and source[i] in _SPACES:
             i += 1
         if _at(source, i) != "=":
+            if i >= len(source):
+                raise ParseError(f'Unclosed start tag "{tag}" at byte offset {begin}')
             if tag == "blockquote" and attribute == "expandable":
                 opened.expandable = True
-                continue
-            raise ParseError(
-                "Expected equal sign in declaration of an attribute of the tag "
-                f'"{tag}" at byte offset {begin}'
-            )
+            continue  # an attribute without a value is ignored
         i += 1
         while i < len(source) and source[i] in _SPACES:
             i += 1
@@ -207,8 +219,6 @@ def _start_tag(source: str, i: int, begin: int) -> tuple[_Open, int]:
         _assign(opened, attribute, value)
     if tag == "span" and opened.argument != "spoiler":
         raise ParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {begin}')
-    if tag == "tg-emoji" and not opened.argument.isdigit():
-        raise ParseError(f'Tag "tg-emoji" must have attribute "emoji-id" at byte offset {begin}')
     return opened, i + 1
 
 
@@ -248,6 +258,12 @@ def _assign(opened: _Open, attribute: str, value: str) -> None:
         opened.argument = value.removeprefix("tg-")
     elif opened.tag == "tg-emoji" and attribute == "emoji-id":
         opened.argument = value
+    elif opened.tag == "blockquote" and attribute == "expandable":
+        opened.expandable = True
+    elif opened.tag == "tg-time" and attribute == "unix":
+        opened.date = int(value) if value.lstrip("-").isdigit() else 0
+    elif opened.tag == "tg-time" and attribute == "format":
+        opened.argument = value
 
 
 def normalize_url(url: str) -> str | None:
@@ -282,7 +298,15 @@ def _close(
     elif tag == "blockquote":
         entity["type"] = "expandable_blockquote" if opened.expandable else "blockquote"
     elif tag == "tg-emoji":
+        if not opened.argument.isdigit() or int(opened.argument) == 0:
+            raise ParseError("Invalid custom emoji identifier specified")
         entity.update(type="custom_emoji", custom_emoji_id=opened.argument)
+    elif tag == "tg-time":
+        if opened.date <= 0:
+            return
+        entity.update(type="date_time", unix_time=opened.date)
+        if opened.argument:
+            entity["date_time_format"] = opened.argument
     elif tag == "code":
         if last is not None and same_range and last["type"] == "pre" and opened.argument:
             last["language"] = opened.argument

@@ -60,6 +60,13 @@ def ent(kind: str, offset: int, length: int, **extra: Any) -> dict[str, Any]:
         ),
         ("<B>up</B>", "up", [ent("bold", 0, 2)]),
         ("<b></b>empty", "empty", []),
+        ("<a href>x</a> <b id=1 x>y</b>", "x y", [ent("bold", 2, 1)]),  # valueless attributes
+        ("&#xD83D;&#xDE00;", "😀", []),  # surrogate halves pair up
+        (
+            '<tg-time unix="1700000000" format="wDT">t</tg-time>',
+            "t",
+            [ent("date_time", 0, 1, unix_time=1700000000, date_time_format="wDT")],
+        ),
     ],
 )
 def test_parse_html(source: str, text: str, entities: list[dict[str, Any]]) -> None:
@@ -76,9 +83,12 @@ def test_parse_html(source: str, text: str, entities: list[dict[str, Any]]) -> N
         ("<b", "Unclosed start tag at byte offset 0"),
         ('<a href=a"b>x</a>', "Unexpected end of name token at byte offset 8"),
         ("<b>x</b", "Unclosed end tag at byte offset 4"),
+        ("<b class", 'Unclosed start tag "b" at byte offset 0'),
+        ('<tg-emoji emoji-id="x">y</tg-emoji>', "Invalid custom emoji identifier specified"),
         (
-            "<a href>x</a>",
-            'Expected equal sign in declaration of an attribute of the tag "a" at byte offset 0',
+            "&#xD83D;",
+            "Text contains invalid Unicode characters after decoding HTML entities, check for"
+            " unmatched surrogate code units",
         ),
     ],
 )
@@ -141,16 +151,18 @@ def test_legacy_markdown() -> None:
 
 
 def test_formatted_trims_and_detects() -> None:
-    """Surrounding whitespace is trimmed; URLs, commands, mentions, hashtags are detected."""
-    result = formatted("  <b> Hi </b> /start @someone #tag https://x.org/p.  ", "HTML", None)
-    assert result.text == "Hi  /start @someone #tag https://x.org/p."
+    """Spaces and newlines are trimmed (at the start only up to the first entity); URLs,
+    commands, mentions and hashtags are detected."""
+    result = formatted("\n <b> Hi </b> /start @someone #tag https://x.org/p. \n ", "HTML", None)
+    assert result.text == " Hi  /start @someone #tag https://x.org/p."
     assert [(e["type"], e["offset"], e["length"]) for e in result.entities] == [
-        ("bold", 0, 3),
-        ("bot_command", 4, 6),
-        ("mention", 11, 8),
-        ("hashtag", 20, 4),
-        ("url", 25, 15),
+        ("bold", 0, 4),
+        ("bot_command", 5, 6),
+        ("mention", 12, 8),
+        ("hashtag", 21, 4),
+        ("url", 26, 15),
     ]
+    assert formatted("\tx\t", None, None).text == "\tx\t"  # tabs stay
 
 
 def test_formatted_keeps_explicit_entities() -> None:

@@ -26,12 +26,23 @@ async def test_missing_chat_id(api: Api) -> None:
     )
 
 
-@pytest.mark.parametrize("text", [None, "", "  \n "])
-async def test_missing_or_blank_text(api: Api, alice: UserHandle, text: str | None) -> None:
-    """No text, empty text and whitespace-only text are all "message text is empty"."""
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        (None, "Bad Request: message text is empty"),
+        ("", "Bad Request: message text is empty"),
+        ("  \n ", "Bad Request: text must be non-empty"),
+        ("<b> </b>", "Bad Request: text must be non-empty"),
+    ],
+)
+async def test_missing_or_blank_text(
+    api: Api, alice: UserHandle, text: str | None, description: str
+) -> None:
+    """No text is "message text is empty"; nothing left after parsing and trimming is
+    "text must be non-empty"."""
     params = {"chat_id": alice.id} | ({} if text is None else {"text": text})
-    status, body = await api("sendMessage", **params)
-    assert (status, body) == (400, error(400, "Bad Request: message text is empty"))
+    status, body = await api("sendMessage", parse_mode="HTML", **params)
+    assert (status, body) == (400, error(400, description))
 
 
 @pytest.mark.parametrize(
