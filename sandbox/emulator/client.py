@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sandbox.emulator.core import Core
-from sandbox.emulator.formatting import detect, render_html
+from sandbox.emulator.formatting import detect, formatted, render_html
 from sandbox.emulator.htmlparse import Entity
 from sandbox.emulator.serialize import (
     chat_json,
@@ -189,11 +189,30 @@ class UserHandle(ChatView):
         reply_to: ChatMessage | int | None = None,
     ) -> ChatMessage:
         """Write ``text`` in the private chat (or in the group ``chat``)."""
+        return self._post(text, detect(text, []), chat, reply_to)
+
+    async def send_html(
+        self,
+        html: str,
+        *,
+        chat: ChatView | int | None = None,
+        reply_to: ChatMessage | int | None = None,
+    ) -> ChatMessage:
+        """Write a formatted message, given as Telegram HTML (what a client's bold, links etc.
+        produce: text plus entities)."""
+        text = formatted(html, "HTML", None, self.core.lookup_user)
+        return self._post(text.text, text.entities, chat, reply_to)
+
+    def _post(
+        self,
+        text: str,
+        entities: list[Entity],
+        chat: ChatView | int | None,
+        reply_to: ChatMessage | int | None,
+    ) -> ChatMessage:
         target = self._target(chat)
-        if (
-            target.type != "private"
-            and self.core.world.status(target, self.id) not in MEMBER_STATUSES
-        ):
+        status = self.core.world.status(target, self.id)
+        if target.type != "private" and status not in MEMBER_STATUSES:
             raise AssertionError(f"user {self.id} is not a member of chat {target.id}")
         if not text.strip():
             raise AssertionError("Telegram clients do not send empty messages")
@@ -205,7 +224,7 @@ class UserHandle(ChatView):
         if reply_id is not None and reply_id not in target.messages:
             raise AssertionError(f"no message {reply_id} in chat {target.id} to reply to")
         message = self.core.world.add_message(
-            target, self.id, text=text, entities=detect(text, []), reply_to=reply_id
+            target, self.id, text=text, entities=entities, reply_to=reply_id
         )
         self.core.queue_message(message)
         return snapshot(self.core, message)

@@ -232,3 +232,12 @@ async def test_user_handles(emu: Emulator, alice: UserHandle) -> None:
         await alice.send("hi", chat=group)
     with pytest.raises(ValueError, match="negative"):
         emu.group_chat(5, "bad")
+
+
+async def test_user_sends_formatted_text(api: Api, alice: UserHandle) -> None:
+    """send_html: what a client's formatting produces, text plus entities."""
+    sent = await alice.send_html('Meet <b>Thursday</b>: <a href="https://Herne.de">info</a>')
+    assert sent.text == "Meet Thursday: info"
+    assert sent.html == 'Meet <b>Thursday</b>: <a href="https://herne.de/">info</a>'
+    (update,) = await _updates(api)
+    assert [e["type"] for e in update["message"]["entities"]] == ["bold", "text_link"]
