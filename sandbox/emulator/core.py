@@ -8,8 +8,9 @@ from typing import Any
 
 from sandbox.emulator.errors import ApiError, bad_request, forbidden, too_many_requests
 from sandbox.emulator.formatting import Formatted, formatted
-from sandbox.emulator.htmlparse import normalize_url, utf16_len
+from sandbox.emulator.htmlparse import utf16_len
 from sandbox.emulator.limits import RateLimiter
+from sandbox.emulator.links import normalize_url
 from sandbox.emulator.params import Params
 from sandbox.emulator.serialize import message_json, user_json
 from sandbox.emulator.state import MEMBER_STATUSES, ChatState, StoredMessage, UserState, World

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.emulator.links import normalize_url
+
 Entity = dict[str, Any]
 UserLookup = Callable[[int], dict[str, Any] | None]
 
@@ -264,26 +266,6 @@ def _assign(opened: _Open, attribute: str, value: str) -> None:
         opened.date = int(value) if value.lstrip("-").isdigit() else 0
     elif opened.tag == "tg-time" and attribute == "format":
         opened.argument = value
-
-
-def normalize_url(url: str) -> str | None:
-    """The URL as Telegram stores a link: scheme added, bare hosts end in "/"; None if invalid."""
-    url = url.strip()
-    if not url or any(c in _SPACES for c in url):
-        return None
-    if url.startswith("tg://"):
-        return url
-    if "://" not in url:
-        url = "http://" + url
-    scheme, _, rest = url.partition("://")
-    if scheme.lower() not in {"http", "https", "ftp", "tonsite"} or not rest:
-        return None
-    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    if not host or ("." not in host and host.split(":")[0] != "localhost"):
-        return None
-    if rest == host:
-        url += "/"
-    return url
 
 
 def _close(

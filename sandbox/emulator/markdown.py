@@ -15,9 +15,9 @@ from sandbox.emulator.htmlparse import (
     ParseError,
     UserLookup,
     entity_order,
-    normalize_url,
     utf16_len,
 )
+from sandbox.emulator.links import normalize_url
 
 _RESERVED = "_*[]()~`>#+-=|{}.!"
 _NAMES = {
