@@ -68,6 +68,8 @@ def build_application(
     bd.organisation_name = settings.organisation_name
     bd.organisation_contact = settings.organisation_contact
     bd.privacy_version = settings.privacy_version
+    bd.inactive_member_months = settings.inactive_member_months
+    bd.vote_retention_months = settings.vote_retention_months
     bd.quiet_hours = settings.quiet_hours
     handlers.register(app)
     return app

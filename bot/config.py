@@ -69,6 +69,10 @@ class Settings:
     outbox_rate: float = 25.0
     paid_broadcast: bool = False
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
+    #: Members who left every group, or have been unreachable, this long are deleted.
+    inactive_member_months: int = 12
+    #: Closed polls lose their per-member votes this long after closing (counts stay).
+    vote_retention_months: int = 6
 
     @property
     def bot_base_url(self) -> str:
@@ -97,6 +101,7 @@ _SCHEMA: Mapping[str, Mapping[str, type | tuple[type, ...]]] = {
         "quiet_hours_end": str,
     },
     "logging": {"level": str},
+    "privacy": {"inactive_member_months": int, "vote_retention_months": int},
 }
 _TOP_LEVEL_LISTS = {"groups"}
 
@@ -196,6 +201,8 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         log_level=_build_log_level(_get(raw, "logging", "level", "INFO")),
         outbox_rate=_build_rate(raw),
         paid_broadcast=_get(raw, "outbox", "paid_broadcast", False),
+        inactive_member_months=_build_months(raw, "inactive_member_months", 12),
+        vote_retention_months=_build_months(raw, "vote_retention_months", 6),
         quiet_hours=(
             _build_clock(
                 "outbox.quiet_hours_start", _get(raw, "outbox", "quiet_hours_start", "21:00")
@@ -254,6 +261,13 @@ def _build_rate(raw: Mapping[str, Any]) -> float:
     if not 0 < rate <= limit:
         raise ConfigError("outbox.rate", f"must be more than 0 and at most {limit} messages/s")
     return rate
+
+
+def _build_months(raw: Mapping[str, Any], key: str, default: int) -> int:
+    months: int = _get(raw, "privacy", key, default)
+    if not 1 <= months <= 120:
+        raise ConfigError(f"privacy.{key}", "must be a number of months from 1 to 120")
+    return months
 
 
 def _build_clock(key: str, text: str) -> time:

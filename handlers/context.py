@@ -28,6 +28,8 @@ class BotData:
     organisation_name: str
     organisation_contact: str
     privacy_version: int
+    inactive_member_months: int
+    vote_retention_months: int
     quiet_hours: tuple[time, time]
     dispatcher: Dispatcher
     reports: ReportUpdater

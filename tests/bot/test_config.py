@@ -29,6 +29,7 @@ def test_example_config_loads_with_token_from_environment() -> None:
     ]
     assert settings.database_url == "sqlite+aiosqlite:///data/gremium.db"
     assert settings.bot_base_url == "https://api.telegram.org/bot"
+    assert (settings.inactive_member_months, settings.vote_retention_months) == (12, 6)
 
 
 def test_environment_overrides_file(tmp_path: Path) -> None:
@@ -88,6 +89,16 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
         ),
         ('[telegram]\ntoken = "1:a"\nmode = "webhook"', "webhook.url", "https"),
         ("[telegram\ntoken = 1", "", "not valid TOML"),
+        (
+            '[telegram]\ntoken = "1:a"\n[privacy]\ninactive_member_months = 0',
+            "privacy.inactive_member_months",
+            "from 1 to 120",
+        ),
+        (
+            '[telegram]\ntoken = "1:a"\n[privacy]\nvote_retention_months = "six"',
+            "privacy.vote_retention_months",
+            "whole number",
+        ),
     ],
 )
 def test_config_errors_name_the_key(tmp_path: Path, content: str, key: str, fragment: str) -> None:
