@@ -210,6 +210,8 @@ class UserHandle(ChatView):
         chat: ChatView | int | None,
         reply_to: ChatMessage | int | None,
     ) -> ChatMessage:
+        if chat is None and isinstance(reply_to, ChatMessage):
+            chat = reply_to.chat_id
         target = self._target(chat)
         status = self.core.world.status(target, self.id)
         if target.type != "private" and status not in MEMBER_STATUSES:
@@ -236,7 +238,11 @@ class UserHandle(ChatView):
         message: ChatMessage | int | None = None,
         chat: ChatView | int | None = None,
     ) -> str:
-        """Press the inline button with this text or callback_data; returns the query id."""
+        """Press the inline button with this text or callback_data; returns the query id.
+        Looks in ``message`` (its chat unless ``chat`` is given), else in the newest bot message
+        of the chat (default: the private chat) that has such a button."""
+        if chat is None and isinstance(message, ChatMessage):
+            chat = message.chat_id
         target = self._target(chat)
         if message is not None:
             message_id = message.message_id if isinstance(message, ChatMessage) else message

@@ -130,9 +130,12 @@ class Core:
         parameters = p.obj("reply_parameters")
         if parameters is None:
             return None
+        source = chat
+        if parameters.get("chat_id") not in {None, chat.id}:
+            source = self.find_chat(parameters["chat_id"])
         target = parameters.get("message_id")
-        if target in chat.messages and parameters.get("chat_id", chat.id) in {chat.id, None}:
-            return int(target) if isinstance(target, int) else None
+        if isinstance(target, int) and target in source.messages:
+            return target if source is chat else None  # replies to other chats are not kept
         if parameters.get("allow_sending_without_reply") is True:
             return None
         raise bad_request("message to be replied not found")

@@ -241,3 +241,21 @@ async def test_user_sends_formatted_text(api: Api, alice: UserHandle) -> None:
     assert sent.html == 'Meet <b>Thursday</b>: <a href="https://herne.de/">info</a>'
     (update,) = await _updates(api)
     assert [e["type"] for e in update["message"]["entities"]] == ["bold", "text_link"]
+
+
+async def test_press_in_a_group(api: Api, emu: Emulator, alice: UserHandle) -> None:
+    """Pressing a button on a group message: the query names the group chat."""
+    group = emu.group_chat(-700, "G", members=[alice])
+    markup = {"inline_keyboard": [[{"text": "Vote", "callback_data": "v:1"}]]}
+    await api.ok("sendMessage", chat_id=group.id, text="Poll", reply_markup=markup)
+    assert group.last is not None
+    with pytest.raises(AssertionError, match="no message there has buttons"):
+        await alice.press("Vote")  # not in the private chat
+    await alice.press("Vote", message=group.last)
+    (update,) = await _updates(api)
+    query = update["callback_query"]
+    assert (query["message"]["chat"]["id"], query["data"], query["from"]["id"]) == (
+        group.id,
+        "v:1",
+        alice.id,
+    )
