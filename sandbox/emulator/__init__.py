@@ -9,6 +9,23 @@ Start it, point the bot at it, act as users, assert what they see::
         await emu.wait_idle()
         assert alice.last is not None and "Welcome" in alice.last.text
 
+Python API (see the classes for details)::
+
+    emu = Emulator(token=..., bot_username=..., bot_name=..., spec_path=None, clock=None)
+    await emu.start(host="127.0.0.1", port=0) -> api_root; await emu.stop()
+    emu.user(id, first_name, *, last_name, username, language_code="de", started=True)
+    emu.group_chat(id, title, *, type="group", members, admins, creator, username, bot_status)
+    user.send(text, chat=, reply_to=), user.send_html(html, ...), user.press(label, message=,
+    chat=), user.press_data(message_id, data, chat=), user.block(silent=), user.unblock()
+    user.chat / .bot_messages / .last / .callback_answers / .commands  -> ChatMessage etc.
+    group.messages / .last / .add_member / .remove_member / .set_status / .add_bot /
+    .remove_bot / .migrate(new_id) / .commands_for(user)
+    emu.wait_delivered(timeout), emu.wait_idle(timeout, quiet), emu.deliver_again(update_id)
+    emu.calls, emu.clear_calls(), emu.in_flight, emu.delivered_updates, emu.pending_updates
+    emu.faults.add(kind, methods=, count=, rate=, retry_after=, delay=, executed=)
+    emu.enforce_limits = True; emu.privacy_mode = False; emu.block_silently(user)
+    SpecValidator.load(path).check_call(method, params) / .check_result / .check_object
+
 Bot API (``/bot<token>/<method>``, method names case-insensitive; GET query, form, JSON or
 multipart): getMe, getUpdates, setWebhook, deleteWebhook, getWebhookInfo, sendMessage,
 editMessageText, editMessageReplyMarkup, deleteMessage, answerCallbackQuery, sendDocument,
