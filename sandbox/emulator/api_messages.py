@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.emulator.core import Core, Handler, caption, inline_markup, message_text
+from sandbox.emulator.core import (
+    Core,
+    Handler,
+    caption,
+    inline_markup,
+    link_preview,
+    message_text,
+)
 from sandbox.emulator.errors import NOT_MODIFIED, bad_request
 from sandbox.emulator.params import Params
 from sandbox.emulator.serialize import message_json
@@ -26,6 +33,7 @@ async def send_message(core: Core, p: Params) -> Any:
         core.bot.id,
         text=text.text,
         entities=text.entities,
+        link_preview=link_preview(p),
         reply_markup=markup,
         reply_to=reply_to,
     )
@@ -60,10 +68,16 @@ async def edit_message_text(core: Core, p: Params) -> Any:
     message = _editable(core, p)
     if message.text is None:
         raise bad_request("there is no text in the message to edit")
-    same_text = (message.text, message.entities) == (text.text, text.entities)
+    preview = link_preview(p)
+    same_text = (message.text, message.entities, message.link_preview) == (
+        text.text,
+        text.entities,
+        preview,
+    )
     if same_text and message.reply_markup == markup:
         raise bad_request(NOT_MODIFIED)
     message.text, message.entities, message.reply_markup = text.text, text.entities, markup
+    message.link_preview = preview
     return _edited(core, message, text_changed=not same_text)
 
 
@@ -113,6 +127,7 @@ async def copy_message(core: Core, p: Params) -> Any:
         core.bot.id,
         text=source.text,
         entities=list(source.entities),
+        link_preview=source.link_preview,
         document=source.document,
         photo=source.photo,
         caption=source.caption if keep_caption else (new_caption.text if new_caption else None),

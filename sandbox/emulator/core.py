@@ -30,6 +30,15 @@ _BUTTON_ACTIONS = (
 )
 
 
+_PREVIEW_FIELDS = (
+    "is_disabled",
+    "url",
+    "prefer_small_media",
+    "prefer_large_media",
+    "show_above_text",
+)
+
+
 class Core:
     """The emulator's shared state, handed to every method."""
 
@@ -222,6 +231,13 @@ def message_text(core: Core, p: Params) -> Formatted:
     if utf16_len(text.text) > 4096:
         raise bad_request("message is too long")
     return text
+
+
+def link_preview(p: Params) -> dict[str, Any] | None:
+    """The link_preview_options a text message keeps (only what differs from the default)."""
+    options = p.obj("link_preview_options") or {}
+    kept = {k: v for k, v in options.items() if v and k in _PREVIEW_FIELDS}
+    return kept or None
 
 
 def caption(core: Core, p: Params) -> Formatted | None:

@@ -127,6 +127,8 @@ def message_json(world: World, message: StoredMessage, *, nested: bool = False) 
         data["text"] = message.text
         if message.entities:
             data["entities"] = message.entities
+        if message.link_preview:
+            data["link_preview_options"] = message.link_preview
     if message.document is not None:
         data["document"] = file_json(message.document)
     if message.photo is not None:

@@ -82,6 +82,7 @@ class StoredMessage:
     caption: str | None = None
     caption_entities: list[Entity] = field(default_factory=list)
     reply_markup: dict[str, Any] | None = None
+    link_preview: dict[str, Any] | None = None
     document: SentFile | None = None
     photo: SentFile | None = None
     reply_to: int | None = None

@@ -15,6 +15,7 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    LinkPreviewOptions,
     Update,
 )
 from telegram.constants import ParseMode
@@ -144,6 +145,17 @@ async def test_get_updates_long_poll_wakes_on_message(bot: Bot, alice: UserHandl
     assert message is not None and message.text == "/start@gremium_bot now"
     assert message.entities[0].type == "bot_command" and message.entities[0].length == 18
     assert await bot.get_updates(offset=update.update_id + 1, timeout=0) == ()
+
+
+async def test_link_preview_options_are_kept(bot: Bot, alice: UserHandle) -> None:
+    """Non-default link preview options come back on the message, as in Telegram."""
+    sent = await bot.send_message(
+        alice.id, "See https://example.org", link_preview_options=LinkPreviewOptions(True)
+    )
+    assert sent.link_preview_options == LinkPreviewOptions(is_disabled=True)
+    assert sent.entities[0].type == "url"
+    plain = await bot.send_message(alice.id, "no options")
+    assert plain.link_preview_options is None
 
 
 async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -16,6 +16,7 @@ from telegram import (
     BotCommandScopeChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    LinkPreviewOptions,
     ReplyParameters,
 )
 
@@ -214,6 +215,7 @@ async def _scripted_run(emu: Emulator, bot: Bot) -> None:
         "Hi <i>again</i> https://example.org #tag", ann.id, sent.message_id, parse_mode="HTML"
     )
     await bot.edit_message_reply_markup(ann.id, sent.message_id, reply_markup=keyboard)
+    await bot.send_message(ann.id, "https://x.org", link_preview_options=LinkPreviewOptions(True))
     await ann.press("OK")
     await ann.press_data(999, "forged")
     updates = await bot.get_updates(timeout=0)
