@@ -16,6 +16,7 @@ from sandbox.emulator.control import control_routes
 from sandbox.emulator.core import Core
 from sandbox.emulator.faults import Faults
 from sandbox.emulator.groups import GroupHandle, UserRef, new_group
+from sandbox.emulator.limits import RateLimiter
 from sandbox.emulator.server import ApiServer, RecordedCall
 from sandbox.emulator.spec import SpecValidator
 from sandbox.emulator.state import Clock, UserState, World
@@ -74,6 +75,12 @@ class Emulator:
     def enforce_limits(self, value: bool) -> None:
         self.core.enforce_limits = value
         self.core.limiter.reset()
+
+    @property
+    def limits(self) -> RateLimiter:
+        """The flood limits: ``overall``, ``paid_overall``, ``private_burst``,
+        ``private_per_second``, ``group_per_minute`` and the ``monotonic`` time source."""
+        return self.core.limiter
 
     @property
     def privacy_mode(self) -> bool:
