@@ -20,6 +20,26 @@ _ADMIN_RIGHTS = (
 )
 
 
+_RESTRICTED_RIGHTS = (
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_edit_tag",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+)
+
+
 def user_json(
     user: UserState, *, full_bot_info: bool = False, privacy: bool = True
 ) -> dict[str, Any]:
@@ -156,6 +176,11 @@ def member_json(world: World, chat: ChatState, user_id: int) -> dict[str, Any]:
         if chat.type == "supergroup":
             data["can_pin_messages"] = True
             data["can_manage_topics"] = False
+    elif status == "restricted":
+        data["is_member"] = True
+        data.update(dict.fromkeys(_RESTRICTED_RIGHTS, False))
+        data["can_send_messages"] = True
+        data["until_date"] = 0
     elif status == "kicked":
         data["until_date"] = 0
     return data

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from telegram import Bot
 
+from domain.clock import FakeClock
 from sandbox.emulator import Emulator, UserHandle, default_spec_path
 
 SPEC = default_spec_path()
@@ -29,9 +30,10 @@ def spec_path() -> Path:
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    """A running emulator with only its built-in table (as in a fresh clone)."""
-    async with Emulator() as emulator:
+async def emu(clock: FakeClock) -> AsyncIterator[Emulator]:
+    """A running emulator with only its built-in table (as in a fresh clone), on the test
+    clock."""
+    async with Emulator(clock=clock) as emulator:
         yield emulator
 
 

@@ -226,6 +226,7 @@ async def _scripted_run(emu: Emulator, bot: Bot) -> None:
     await bot.pin_chat_message(group.id, 1)
     await bot.get_chat(group.id)
     await bot.get_chat(ann.id)
+    group.set_status(ben, "restricted")
     for user in (ann, ben, emu.bot.id):
         await bot.get_chat_member(group.id, user if isinstance(user, int) else user.id)
     await bot.get_chat_administrators(group.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -250,30 +250,26 @@ async def test_reply_to_missing_message(api: Api, alice: UserHandle) -> None:
     await api.ok("sendMessage", reply_parameters=relaxed, **params)
 
 
-async def test_delete_rules(api: Api) -> None:
+async def test_delete_rules(api: Api, alice: UserHandle, clock: FakeClock) -> None:
     """Deleting: ids required, missing message, 48-hour window."""
-    clock = FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
-    async with Emulator(clock=clock) as emu:
-        api.emu = emu
-        user = emu.user(5, "Old")
-        sent = await api.ok("sendMessage", chat_id=user.id, text="x")
-        assert sent["date"] == int(clock.now().timestamp())
-        assert (await api("deleteMessage", message_id=1))[1] == error(
-            400, "Bad Request: chat identifier is not specified"
-        )
-        assert (await api("deleteMessage", chat_id=5))[1] == error(
-            400, "Bad Request: message identifier is not specified"
-        )
-        assert (await api("deleteMessage", chat_id=5, message_id=9))[1] == error(
-            400, "Bad Request: message to delete not found"
-        )
-        clock.advance(timedelta(hours=49))
-        assert (await api("deleteMessage", chat_id=5, message_id=1))[1] == error(
-            400, "Bad Request: message can't be deleted"
-        )
-        fresh = await api.ok("sendMessage", chat_id=user.id, text="y")
-        assert await api.ok("deleteMessage", chat_id=5, message_id=fresh["message_id"]) is True
-        assert [m.text for m in user.chat] == ["x"]
+    sent = await api.ok("sendMessage", chat_id=alice.id, text="x")
+    assert sent["date"] == int(clock.now().timestamp())
+    assert (await api("deleteMessage", message_id=1))[1] == error(
+        400, "Bad Request: chat identifier is not specified"
+    )
+    assert (await api("deleteMessage", chat_id=alice.id))[1] == error(
+        400, "Bad Request: message identifier is not specified"
+    )
+    assert (await api("deleteMessage", chat_id=alice.id, message_id=9))[1] == error(
+        400, "Bad Request: message to delete not found"
+    )
+    clock.advance(timedelta(hours=49))
+    assert (await api("deleteMessage", chat_id=alice.id, message_id=1))[1] == error(
+        400, "Bad Request: message can't be deleted"
+    )
+    fresh = await api.ok("sendMessage", chat_id=alice.id, text="y")
+    assert await api.ok("deleteMessage", chat_id=alice.id, message_id=fresh["message_id"])
+    assert [m.text for m in alice.chat] == ["x"]
 
 
 async def test_answer_callback_query_rules(api: Api, alice: UserHandle) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -212,16 +212,13 @@ async def test_photo_copy_and_pins(api: Api, emu: Emulator, alice: UserHandle) -
     ] == "Bad Request: not enough rights to manage pinned messages in the chat"
 
 
-async def test_clock_sets_dates(api: Api) -> None:
+async def test_clock_sets_dates(api: Api, alice: UserHandle, clock: FakeClock) -> None:
     """Message dates come from the given clock."""
-    clock = FakeClock(datetime(2030, 5, 6, 7, 8, 9, tzinfo=UTC))
-    async with Emulator(clock=clock) as emu:
-        api.emu = emu
-        user = emu.user(9, "Zoe")
-        sent = await user.send("/start")
-        assert sent.date == clock.now()
-        reply = await api.ok("sendMessage", chat_id=9, text="x")
-        assert reply["date"] == int(clock.now().timestamp())
+    clock.advance(timedelta(days=3))
+    sent = await alice.send("/start")
+    assert sent.date == clock.now()
+    reply = await api.ok("sendMessage", chat_id=alice.id, text="x")
+    assert reply["date"] == int(clock.now().timestamp())
 
 
 async def test_user_handles(emu: Emulator, alice: UserHandle) -> None:
