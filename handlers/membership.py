@@ -41,7 +41,7 @@ async def join(session: AsyncSession, actor: Actor, group: Group, now: datetime)
     return True
 
 
-async def leave(session: AsyncSession, actor: Actor, group: Group) -> bool:
+async def leave(session: AsyncSession, actor: Actor, group: Group, now: datetime) -> bool:
     """Remove the member from the group; False if they were not in it."""
     member = actor.require_member()
     assert member.id is not None
@@ -49,7 +49,7 @@ async def leave(session: AsyncSession, actor: Actor, group: Group) -> bool:
     membership = await group_repo.get_membership(session, member_id=member.id, group_id=group.id)
     if membership is None:
         return False
-    await group_repo.remove_membership(session, membership=membership)
+    await group_repo.remove_membership(session, membership=membership, now=now)
     return True
 
 
@@ -105,7 +105,7 @@ async def _join_or_leave(update: Update, context: Context, *, joining: bool) -> 
             changed = await join(session, actor, group, bd.clock.now())
             text = (texts.joined if changed else texts.already_member)(actor.lang, group)
         else:
-            changed = await leave(session, actor, group)
+            changed = await leave(session, actor, group, bd.clock.now())
             text = (texts.left if changed else texts.not_member)(actor.lang, group)
     await message.reply_text(text)
 
@@ -140,7 +140,7 @@ async def toggle_button(update: Update, context: Context) -> None:
         if await join(session, actor, group, bd.clock.now()):
             note = texts.joined(actor.lang, group)
         else:
-            await leave(session, actor, group)
+            await leave(session, actor, group, bd.clock.now())
             note = texts.left(actor.lang, group)
         text, markup = await groups_view(session, actor)
     await query.answer(texts.plain(note))

@@ -98,10 +98,20 @@ async def add_membership(
     return membership
 
 
-async def remove_membership(session: AsyncSession, *, membership: Membership) -> None:
-    """Leave a group."""
+async def remove_membership(
+    session: AsyncSession, *, membership: Membership, now: datetime
+) -> None:
+    """Leave a group; leaving the last one starts the member's retention period."""
     await session.delete(membership)
     await session.flush()
+    left = await session.exec(
+        select(func.count(col(Membership.id))).where(Membership.member_id == membership.member_id)
+    )
+    if int(left.one()) == 0:
+        member = await session.get(Member, membership.member_id)
+        if member is not None:
+            member.left_all_groups_at = now
+            session.add(member)
 
 
 async def list_members_of_group(

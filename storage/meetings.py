@@ -131,7 +131,8 @@ async def not_coming_ids(session: AsyncSession, *, meeting_id: int) -> set[int]:
             Attendance.meeting_id == meeting_id, col(Attendance.coming).is_(False)
         )
     )
-    return set(result.all())
+    # Answers of forgotten members stay anonymous (member_id NULL): they count but name nobody.
+    return {member_id for member_id in result.all() if member_id is not None}
 
 
 async def members_of_group(session: AsyncSession, *, group_id: int) -> list[Member]:

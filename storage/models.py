@@ -54,6 +54,8 @@ class Member(SQLModel, table=True):
     consent_version: int = Field(sa_column=Column(Integer, nullable=False))
     unreachable_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    #: When the member left their last group (retention counts from here, or from created_at).
+    left_all_groups_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
     @property
     def display_name(self) -> str:
@@ -332,7 +334,8 @@ class Meeting(SQLModel, table=True):
 
 
 class Attendance(SQLModel, table=True):
-    """Whether a member comes to a meeting."""
+    """Whether a member comes to a meeting. A forgotten member's answers to past meetings stay
+    as anonymous rows (``member_id`` NULL), so the meeting's counts do not change."""
 
     __tablename__ = "attendance"
     __table_args__ = (UniqueConstraint("meeting_id", "member_id", name="uq_attendance"),)
@@ -343,10 +346,9 @@ class Attendance(SQLModel, table=True):
             Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
-    member_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("member.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+    member_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), index=True),
     )
     coming: bool = Field(sa_column=Column(Boolean, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

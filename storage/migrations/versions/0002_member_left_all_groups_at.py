@@ -1,0 +1,32 @@
+"""member.left_all_groups_at: when a member left their last group (for retention)
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-24 22:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.types
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "left_all_groups_at", storage.types.UTCDateTime(timezone=True), nullable=True
+            )
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.drop_column("left_all_groups_at")
