@@ -22,6 +22,7 @@ from handlers.context import CONTEXT_TYPES, BotData
 from handlers.jobs import SWEEP_INTERVAL, sweep_job
 from handlers.menus import Level, refresh_chat_menu, register_default_menus
 from handlers.outbox import Dispatcher
+from handlers.throttle import EditThrottle
 from storage import groups as group_repo
 from storage.db import SessionMaker
 
@@ -71,6 +72,8 @@ def build_application(
     bd.inactive_member_months = settings.inactive_member_months
     bd.vote_retention_months = settings.vote_retention_months
     bd.quiet_hours = settings.quiet_hours
+    bd.holiday_state = settings.holiday_state
+    bd.extra_calendars = settings.community_holidays
     handlers.register(app)
     return app
 
@@ -88,6 +91,7 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
     if created:
         log.info("created %d initial groups", created)
     bd.reports = ReportUpdater(app.bot, bd)
+    bd.throttle = EditThrottle(app.bot, interval=settings.tally_edit_seconds)
     bd.dispatcher = Dispatcher(
         bot=app.bot,
         sessionmaker=bd.sessionmaker,
@@ -112,5 +116,6 @@ async def _post_shutdown(engine: AsyncEngine | None, app: GremiumApp) -> None:
     if hasattr(bd, "dispatcher"):
         await bd.dispatcher.stop()
         await bd.reports.stop()
+        await bd.throttle.flush()
     if engine is not None:
         await engine.dispose()

@@ -69,6 +69,9 @@ class Settings:
     outbox_rate: float = 25.0
     paid_broadcast: bool = False
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
+    holiday_state: str = "NW"
+    community_holidays: tuple[str, ...] = ()
+    tally_edit_seconds: float = 3.0
     #: Members who left every group, or have been unreachable, this long are deleted.
     inactive_member_months: int = 12
     #: Closed polls lose their per-member votes this long after closing (counts stay).
@@ -101,6 +104,11 @@ _SCHEMA: Mapping[str, Mapping[str, type | tuple[type, ...]]] = {
         "quiet_hours_end": str,
     },
     "logging": {"level": str},
+    "polls": {
+        "holiday_state": str,
+        "community_holidays": list,
+        "tally_edit_seconds": (int, float),
+    },
     "privacy": {"inactive_member_months": int, "vote_retention_months": int},
 }
 _TOP_LEVEL_LISTS = {"groups"}
@@ -200,6 +208,9 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         data_dir=data_dir,
         log_level=_build_log_level(_get(raw, "logging", "level", "INFO")),
         outbox_rate=_build_rate(raw),
+        holiday_state=_get(raw, "polls", "holiday_state", "NW"),
+        community_holidays=_build_communities(_get(raw, "polls", "community_holidays", [])),
+        tally_edit_seconds=float(_get(raw, "polls", "tally_edit_seconds", 3)),
         paid_broadcast=_get(raw, "outbox", "paid_broadcast", False),
         inactive_member_months=_build_months(raw, "inactive_member_months", 12),
         vote_retention_months=_build_months(raw, "vote_retention_months", 6),
@@ -253,6 +264,19 @@ def _build_admins(values: list[Any]) -> frozenset[int]:
                 "organisation.admins", f"{value!r} is not a Telegram user id (a positive number)"
             )
     return frozenset(values)
+
+
+COMMUNITY_CALENDARS = ("islamic", "orthodox", "jewish")
+
+
+def _build_communities(values: list[Any]) -> tuple[str, ...]:
+    for value in values:
+        if value not in COMMUNITY_CALENDARS:
+            raise ConfigError(
+                "polls.community_holidays",
+                f"{value!r} is not known (choose from {', '.join(COMMUNITY_CALENDARS)})",
+            )
+    return tuple(values)
 
 
 def _build_rate(raw: Mapping[str, Any]) -> float:

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -119,6 +119,16 @@ class Lang:
     def clock(self, moment: time) -> str:
         """A time of day in the locale's short form: "17:00"."""
         return str(format_time(moment, format="short", locale=self.locale))
+
+    def short_when(self, moment: datetime, tz: ZoneInfo) -> str:
+        """Weekday, day and month with the time, for buttons: "Do., 17. Nov., 17:00"."""
+        local = moment.astimezone(tz)
+        day = format_skeleton("MMMEd", local, locale=self.locale)
+        return f"{day}, {self.clock(local.time())}"
+
+    def short_weekday_day(self, day: date) -> str:
+        """Weekday, day and month without a time: "Do., 17. Nov."."""
+        return str(format_skeleton("MMMEd", day, locale=self.locale))
 
     def stamp(self, moment: datetime, tz: ZoneInfo) -> str:
         """A compact date and time in ``tz``: "17.11.2026, 17:00"."""

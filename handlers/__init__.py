@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import admin, announce, errors, links, membership, start
+from handlers import (
+    admin,
+    announce,
+    errors,
+    inputs,
+    links,
+    meetings,
+    membership,
+    poll_manage,
+    polls,
+    start,
+    voting,
+)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -13,5 +25,10 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     membership.register(app)  # /groups, /join, /leave, /mygroups and their buttons
     admin.register(app)  # organiser and coordinator commands
     links.register(app)  # /link and /unlink in group chats, supergroup migration
-    announce.register(app)  # /announce and its buttons; reads private free text: after commands
+    announce.register(app)  # /announce, /announcements and their buttons
+    polls.register(app)  # /poll and the buttons of a poll being composed
+    voting.register(app)  # Yes / Maybe / No
+    poll_manage.register(app)  # /polls, /remind and the coordinators' poll buttons
+    meetings.register(app)  # /meetings, attendance, move and cancel
+    inputs.register(app)  # private free text: input for what is being composed; after commands
     errors.register(app)  # catch-alls for unknown commands, text and buttons: keep last

@@ -6,7 +6,7 @@ import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from domain.dates import parse_moment
 from domain.errors import GremiumError
@@ -367,5 +367,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("cancel", cancel_command, filters=private))
     app.add_handler(CallbackQueryHandler(target_button, pattern=matches(AnnounceTarget)))
     app.add_handler(CallbackQueryHandler(action_button, pattern=matches(AnnounceAction)))
-    content = filters.TEXT | filters.PHOTO | filters.Document.ALL
-    app.add_handler(MessageHandler(private & content & ~filters.COMMAND, input_message))

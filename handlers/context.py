@@ -15,6 +15,7 @@ from storage.db import SessionMaker
 if TYPE_CHECKING:
     from handlers.broadcast import ReportUpdater
     from handlers.outbox import Dispatcher
+    from handlers.throttle import EditThrottle
 
 
 class BotData:
@@ -33,6 +34,9 @@ class BotData:
     quiet_hours: tuple[time, time]
     dispatcher: Dispatcher
     reports: ReportUpdater
+    throttle: EditThrottle
+    holiday_state: str
+    extra_calendars: tuple[str, ...]
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.broadcast import release_due
 from handlers.context import BotData, Context
+from handlers.poll_flow import close_poll, remind, remind_meeting
+from storage import meetings as meeting_repo
+from storage import polls as poll_repo
+from storage import tasks
+from storage.models import DueTask, PollStatus, TaskKind
 
 log = logging.getLogger(__name__)
 
@@ -13,11 +21,57 @@ log = logging.getLogger(__name__)
 SWEEP_INTERVAL = 20
 
 
+async def _close(session: AsyncSession, bd: BotData, task: DueTask) -> None:
+    poll = await poll_repo.get_poll(session, poll_id=task.ref_id)
+    if poll is not None and poll.status == PollStatus.OPEN:
+        await close_poll(session, bd, poll)
+        log.info("poll %s closed at its deadline", poll.id)
+
+
+async def _poll_reminder(session: AsyncSession, bd: BotData, task: DueTask) -> None:
+    poll = await poll_repo.get_poll(session, poll_id=task.ref_id)
+    if poll is not None and poll.status == PollStatus.OPEN:
+        count = await remind(session, bd, poll, f"t{task.id}")
+        log.info("poll %s: reminded %d members", poll.id, count)
+
+
+async def _meeting_reminder(session: AsyncSession, bd: BotData, task: DueTask) -> None:
+    meeting = await meeting_repo.get_meeting(session, meeting_id=task.ref_id)
+    if meeting is not None:
+        count = await remind_meeting(session, bd, meeting, f"t{task.id}")
+        log.info("meeting %s: reminded %d members", meeting.id, count)
+
+
+WORK: dict[TaskKind, Callable[[AsyncSession, BotData, DueTask], Awaitable[None]]] = {
+    TaskKind.POLL_CLOSE: _close,
+    TaskKind.POLL_REMINDER: _poll_reminder,
+    TaskKind.MEETING_REMINDER: _meeting_reminder,
+}
+
+
+async def run_due_tasks(bd: BotData) -> int:
+    """Do every due task once: the claim and the work share one transaction."""
+    now = bd.clock.now()
+    async with bd.sessionmaker() as session:
+        due = await tasks.list_due(session, now=now)
+    done = 0
+    for task in due:
+        assert task.id is not None
+        async with bd.sessionmaker.begin() as session:
+            if not await tasks.claim(session, task_id=task.id, now=now):
+                continue  # another sweep did it
+            await WORK[task.kind](session, bd, task)
+            done += 1
+    return done
+
+
 async def sweep(bd: BotData) -> None:
     """Do all due work once. Idempotent: running it twice, or late, does each thing once."""
     released = await release_due(bd)
-    if released:
-        log.info("released %d scheduled announcements", released)
+    done = await run_due_tasks(bd)
+    if released or done:
+        bd.dispatcher.wake()
+        log.info("sweep: %d announcements released, %d tasks done", released, done)
 
 
 async def sweep_job(context: Context) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 
 
-def _markup(bot: Bot, value: Any) -> InlineKeyboardMarkup | None:
+def markup_from(bot: Bot, value: Any) -> InlineKeyboardMarkup | None:
+    """A stored keyboard (dict) as a python-telegram-bot object."""
     if value is None or isinstance(value, InlineKeyboardMarkup):
         return value
     return InlineKeyboardMarkup.de_json(value, bot)
@@ -28,7 +29,7 @@ async def send_part(
     method, params = part["method"], dict(part["params"])
     common: dict[str, Any] = {
         "parse_mode": params.get("parse_mode"),
-        "reply_markup": _markup(bot, params.get("reply_markup")),
+        "reply_markup": markup_from(bot, params.get("reply_markup")),
     }
     if paid_broadcast:
         common["allow_paid_broadcast"] = True

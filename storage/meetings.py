@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -144,3 +144,9 @@ async def members_of_group(session: AsyncSession, *, group_id: int) -> list[Memb
         .order_by(col(Member.id))
     )
     return list(result.all())
+
+
+async def being_moved_by(session: AsyncSession, *, member_id: int) -> Meeting | None:
+    """The meeting whose new date this coordinator is about to type, if any."""
+    result = await session.exec(select(Meeting).where(Meeting.editing_by == member_id))
+    return result.first()

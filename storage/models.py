@@ -247,8 +247,6 @@ class Poll(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     opened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    #: The compact tally message in the group's linked chat, kept current.
-    tally_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
 
 
 class PollOption(SQLModel, table=True):
@@ -376,4 +374,6 @@ class DueTask(SQLModel, table=True):
     ref_id: int = Field(sa_column=Column(Integer, nullable=False))
     due_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    cancelled: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    cancelled: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, default=False)
+    )

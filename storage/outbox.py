@@ -193,3 +193,9 @@ async def unreachable_names(session: AsyncSession, *, announcement_id: int) -> l
         .order_by(col(Member.first_name))
     )
     return [m.display_name for m in result.all()]
+
+
+async def find(session: AsyncSession, *, dedupe_key: str) -> Delivery | None:
+    """The delivery queued under ``dedupe_key``, if any."""
+    result = await session.exec(select(Delivery).where(Delivery.dedupe_key == dedupe_key))
+    return result.first()

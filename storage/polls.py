@@ -52,9 +52,7 @@ async def create_draft(
         .where(col(Poll.author_id) == author_id, col(Poll.status) == PollStatus.DRAFT)
         .values(status=PollStatus.CANCELLED, step=None)
     )
-    await session.exec(
-        update(Poll).where(col(Poll.author_id) == author_id).values(step=None)
-    )
+    await session.exec(update(Poll).where(col(Poll.author_id) == author_id).values(step=None))
     poll = Poll(
         group_id=group_id,
         author_id=author_id,
@@ -147,8 +145,13 @@ async def set_vote(
     if vote is not None and vote.answer == answer:
         return False
     if vote is None:
-        vote = Vote(poll_id=poll_id, option_id=option_id, member_id=member_id, answer=answer,
-                    updated_at=now)
+        vote = Vote(
+            poll_id=poll_id,
+            option_id=option_id,
+            member_id=member_id,
+            answer=answer,
+            updated_at=now,
+        )
     else:
         vote.answer, vote.updated_at = answer, now
     session.add(vote)

@@ -56,8 +56,10 @@ class World:
         is in flight."""
         async with asyncio.timeout(timeout):
             await self._updates_handled(timeout)
-            await self.app.bot_data.dispatcher.drain(timeout)
-            await self.app.bot_data.reports.flush()
+            for _ in range(3):  # sends can lead to edits and edits to nothing more
+                await self.app.bot_data.dispatcher.drain(timeout)
+                await self.app.bot_data.reports.flush()
+                await self.app.bot_data.throttle.flush()
             await self._updates_handled(timeout)
 
     async def tick(self, delta: timedelta = timedelta(0)) -> None:
@@ -139,6 +141,7 @@ async def running_bot(
         groups=groups,
         organisation_name="Integrationskonferenz Herne",
         organisation_contact="integration@example.org",
+        tally_edit_seconds=0.2,
     )
     processor = TrackingUpdateProcessor()
     app = build_application(

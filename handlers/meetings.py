@@ -1,0 +1,177 @@
+"""Meetings: attendance buttons, /meetings, moving and cancelling a meeting."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from domain.dates import parse_candidates
+from domain.errors import GremiumError
+from handlers import poll_texts as ptexts
+from handlers.callbacks import Attend, MeetingManage, MeetingStep, decode, encode, matches
+from handlers.common import Actor, group_zone, load_actor, require_group_manager
+from handlers.context import BotData, Context
+from handlers.poll_flow import announce_meeting
+from storage import groups as group_repo
+from storage import meetings as repo
+from storage import tasks
+from storage.inputs import clear_pending_inputs
+from storage.models import Group, Meeting, MeetingStatus, TaskKind
+
+log = logging.getLogger(__name__)
+
+
+async def attend_button(update: Update, context: Context) -> None:
+    """I'll come / I can't."""
+    query = update.callback_query
+    if query is None or not isinstance(data := decode(query.data), Attend):
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, query.from_user)
+        member = actor.require_member()
+        meeting = await repo.get_meeting(session, meeting_id=data.meeting_id)
+        if meeting is None or meeting.status != MeetingStatus.SCHEDULED:
+            raise GremiumError("This meeting was cancelled.")
+        assert member.id is not None and meeting.id is not None
+        if not await group_repo.get_membership(
+            session, member_id=member.id, group_id=meeting.group_id
+        ):
+            raise GremiumError("Only members of this group can answer.")
+        if meeting.starts_at <= bd.clock.now():
+            raise GremiumError("This meeting has already started.")
+        await repo.set_attendance(
+            session,
+            meeting_id=meeting.id,
+            member_id=member.id,
+            coming=data.coming,
+            now=bd.clock.now(),
+        )
+    note = (
+        actor.lang._("See you there!")
+        if data.coming
+        else actor.lang._("Thank you for letting us know.")
+    )
+    await query.answer(note)
+
+
+async def meetings_command(update: Update, context: Context) -> None:
+    """The member's upcoming meetings; coordinators also see attendance and their buttons."""
+    if (message := update.effective_message) is None or (user := update.effective_user) is None:
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, user)
+        member = actor.require_member()
+        assert member.id is not None
+        rows = await repo.upcoming_for_member(session, member_id=member.id, now=bd.clock.now())
+        views = [await _view(session, bd, actor, m, g) for m, g in rows]
+    if not views:
+        await message.reply_text(actor.lang._("No meetings are planned for your groups yet."))
+        return
+    for text, markup in views:
+        await message.reply_text(text, reply_markup=markup)
+
+
+async def _view(
+    session: AsyncSession, bd: BotData, actor: Actor, meeting: Meeting, group: Group
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    lang, tz = actor.lang, group_zone(group, bd.timezone)
+    assert meeting.id is not None
+    lines = [f"📅 <b>{escape(group.name)}</b>", ptexts.meeting_when(lang, meeting, tz)]
+    if meeting.location:
+        lines.append("📍 " + escape(meeting.location))
+    try:
+        await require_group_manager(session, actor, group)
+    except GremiumError:
+        return "\n".join(lines), ptexts.attendance_keyboard(lang, meeting)
+    coming, not_coming = await repo.attendance_counts(session, meeting_id=meeting.id)
+    lines.append(
+        lang._("👍 {coming} coming · 👎 {absent} not coming", coming=coming, absent=not_coming)
+    )
+    buttons = [
+        InlineKeyboardButton(
+            "🗓 " + lang._("Move"),
+            callback_data=encode(MeetingManage(MeetingStep.MOVE, meeting.id)),
+        ),
+        InlineKeyboardButton(
+            "✖️ " + lang._("Cancel meeting"),
+            callback_data=encode(MeetingManage(MeetingStep.CANCEL, meeting.id)),
+        ),
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup([buttons])
+
+
+async def manage_button(update: Update, context: Context) -> None:
+    """Move (asks for the new date) or cancel a meeting."""
+    query = update.callback_query
+    if query is None or not isinstance(data := decode(query.data), MeetingManage):
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, query.from_user)
+        meeting = await repo.get_meeting(session, meeting_id=data.meeting_id)
+        if meeting is None or meeting.status != MeetingStatus.SCHEDULED:
+            raise GremiumError("This meeting was cancelled.")
+        group = await group_repo.get_group(session, group_id=meeting.group_id)
+        assert group is not None and meeting.id is not None
+        await require_group_manager(session, actor, group)
+        member = actor.require_member()
+        assert member.id is not None
+        if data.step == MeetingStep.CANCEL:
+            meeting.status, meeting.sequence = MeetingStatus.CANCELLED, meeting.sequence + 1
+            meeting.updated_at = bd.clock.now()
+            session.add(meeting)
+            await tasks.cancel(session, kind=TaskKind.MEETING_REMINDER, ref_id=meeting.id)
+            await announce_meeting(session, bd, meeting, group, cancelled=True)
+            reply = actor.lang._("The meeting is cancelled; everyone was told.")
+        else:
+            await clear_pending_inputs(session, member_id=member.id)
+            meeting.editing_by = member.id
+            session.add(meeting)
+            reply = actor.lang._(
+                "Send the new date and time, for example 12.03.2027 17:00 or 12.03. 17:00-19:00."
+            )
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    await context.bot.send_message(query.from_user.id, reply)
+    bd.dispatcher.wake()
+
+
+async def take_text(
+    session: AsyncSession, bd: BotData, actor: Actor, meeting: Meeting, text: str
+) -> str:
+    """The coordinator typed the new date of a meeting: move it and tell everyone."""
+    group = await group_repo.get_group(session, group_id=meeting.group_id)
+    assert group is not None
+    tz = group_zone(group, bd.timezone)
+    candidates = parse_candidates(text, tz=tz, now=bd.clock.now(), lang=actor.lang.code)
+    if len(candidates) != 1:
+        raise GremiumError("Please send exactly one date.")
+    new = candidates[0]
+    length = (meeting.ends_at - meeting.starts_at) if meeting.ends_at else None
+    meeting.starts_at, meeting.all_day = new.begins, new.all_day
+    meeting.ends_at = (
+        None if new.all_day else (new.end or (new.begins + length if length else None))
+    )
+    meeting.sequence += 1
+    meeting.updated_at = bd.clock.now()
+    meeting.editing_by = None
+    session.add(meeting)
+    await announce_meeting(session, bd, meeting, group, changed=True)
+    return actor.lang._(
+        "The meeting moved to {when}; everyone got the new calendar file.",
+        when=ptexts.meeting_when(actor.lang, meeting, tz),
+    )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add this module's handlers."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler("meetings", meetings_command, filters=private))
+    app.add_handler(CallbackQueryHandler(attend_button, pattern=matches(Attend)))
+    app.add_handler(CallbackQueryHandler(manage_button, pattern=matches(MeetingManage)))

@@ -1,0 +1,343 @@
+"""Creating a date poll: /poll, the candidate dates (typed or suggested), preview and Send."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from domain.dates import (
+    Candidate,
+    TimeWindow,
+    parse_candidates,
+    parse_deadline,
+    parse_duration,
+)
+from domain.errors import GremiumError
+from domain.i18n import N_, Lang
+from domain.suggest import suggest_dates
+from handlers import poll_texts as ptexts
+from handlers.callbacks import (
+    PollDraftAction,
+    PollStep,
+    PollTarget,
+    decode,
+    encode,
+    matches,
+)
+from handlers.common import Actor, group_zone, load_actor, require_group_manager
+from handlers.context import BotData, Context
+from handlers.poll_flow import open_poll
+from storage import groups as group_repo
+from storage import meetings as meeting_repo
+from storage import polls as repo
+from storage.inputs import clear_pending_inputs
+from storage.models import DraftStep, Group, Poll, PollStatus
+
+log = logging.getLogger(__name__)
+DEFAULT_DEADLINE = timedelta(days=10)
+SUGGEST_WEEKDAYS = (1, 3)  # Tuesday and Thursday, until the group sets its own rhythm
+SUGGEST_WINDOW = TimeWindow(time(17, 0), time(19, 0))
+SUGGEST_COUNT = 5
+
+
+async def managed_groups(session: AsyncSession, actor: Actor) -> list[Group]:
+    """Active groups this person may run polls and meetings for."""
+    summaries = await group_repo.list_active_groups(session)
+    if actor.is_admin:
+        return [s.group for s in summaries]
+    member = actor.require_member()
+    assert member.id is not None
+    ids = await group_repo.coordinated_group_ids(session, member_id=member.id)
+    return [s.group for s in summaries if s.group.id in ids]
+
+
+async def poll_command(update: Update, context: Context) -> None:
+    """Ask which group the date poll is for."""
+    if (message := update.effective_message) is None or (user := update.effective_user) is None:
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, user)
+        groups = await managed_groups(session, actor)
+    if not groups:
+        raise GremiumError("Only coordinators and organisers can start date polls.")
+    rows = [
+        [InlineKeyboardButton(g.name, callback_data=encode(PollTarget(g.id or 0)))] for g in groups
+    ]
+    await message.reply_text(
+        actor.lang._("Which group is the date poll for?"), reply_markup=InlineKeyboardMarkup(rows)
+    )
+
+
+def ask_for_dates(lang: Lang, group: Group, poll: Poll) -> tuple[str, InlineKeyboardMarkup]:
+    """The request for candidate dates, with the Suggest button."""
+    assert poll.id is not None
+    text = lang._(
+        "Send me the candidate dates for {group}, one per line, for example:\n"
+        "12.03.2027 17:00\n12.03. 17:00-19:00\n2027-03-12 17:00\n"
+        "or a date alone for a whole day. At most 12 dates.",
+        group=group.name,
+    )
+    button = InlineKeyboardButton(
+        "💡 " + lang._("Suggest dates"),
+        callback_data=encode(PollDraftAction(PollStep.SUGGEST, poll.id)),
+    )
+    return text, InlineKeyboardMarkup([[button]])
+
+
+async def target_button(update: Update, context: Context) -> None:
+    """The group was chosen: open a draft and ask for dates."""
+    query = update.callback_query
+    if query is None or not isinstance(data := decode(query.data), PollTarget):
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, query.from_user)
+        group = await group_repo.get_group(session, group_id=data.group_id)
+        if group is None or group.archived_at is not None:
+            raise GremiumError(
+                "This group does not exist any more. /groups shows the current ones."
+            )
+        await require_group_manager(session, actor, group)
+        member = actor.require_member()
+        assert member.id is not None and group.id is not None
+        await clear_pending_inputs(session, member_id=member.id)
+        poll = await repo.create_draft(
+            session, group_id=group.id, author_id=member.id, now=bd.clock.now()
+        )
+    text, markup = ask_for_dates(actor.lang, group, poll)
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+def preview_keyboard(lang: Lang, poll: Poll, members: int) -> InlineKeyboardMarkup:
+    """Send, the optional details, Cancel."""
+    assert poll.id is not None
+    pid = poll.id
+
+    def button(label: str, step: PollStep) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=encode(PollDraftAction(step, pid)))
+
+    send = lang.ngettext("Send to {n} member", "Send to {n} members", members)
+    return InlineKeyboardMarkup(
+        [
+            [button("✅ " + send, PollStep.SEND)],
+            [
+                button("⏳ " + lang._("Deadline"), PollStep.DEADLINE),
+                button("📍 " + lang._("Place"), PollStep.LOCATION),
+                button("📝 " + lang._("Note"), PollStep.NOTE),
+            ],
+            [button("✖️ " + lang._("Cancel"), PollStep.CANCEL)],
+        ]
+    )
+
+
+async def preview(
+    session: AsyncSession, bd: BotData, lang: Lang, poll: Poll
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The poll as members will see it, with the author's buttons."""
+    assert poll.id is not None
+    group = await group_repo.get_group(session, group_id=poll.group_id)
+    assert group is not None and group.id is not None
+    options = await repo.list_options(session, poll_id=poll.id)
+    members = await group_repo.count_members(session, group_id=group.id)
+    tz = group_zone(group, bd.timezone)
+    text = ptexts.poll_message(lang, poll, group, options, {}, 0, members, tz)
+    head = lang._("Preview: this is what the members will get.")
+    return f"<i>{head}</i>\n\n{text}", preview_keyboard(lang, poll, members)
+
+
+def default_deadline(now: datetime, first: datetime) -> datetime:
+    """Ten days from now, but never after the first date (then the day before it)."""
+    deadline = now + DEFAULT_DEADLINE
+    if deadline >= first - timedelta(hours=12):
+        deadline = first - timedelta(days=1)
+    if deadline <= now + timedelta(hours=1):
+        raise GremiumError(
+            "The first date is too soon for a poll. Choose dates at least two days ahead."
+        )
+    return deadline
+
+
+async def store_candidates(
+    session: AsyncSession, bd: BotData, poll: Poll, candidates: list[Candidate]
+) -> None:
+    """Keep the candidates as the draft's options and set the default deadline."""
+    assert poll.id is not None
+    length = timedelta(minutes=poll.duration_minutes)
+    options = [
+        repo.NewOption(
+            starts_at=c.begins,
+            ends_at=None if c.all_day else (c.end or c.begins + length),
+            all_day=c.all_day,
+        )
+        for c in candidates
+    ]
+    await repo.replace_options(session, poll_id=poll.id, options=options)
+    poll.deadline = default_deadline(bd.clock.now(), min(c.begins for c in candidates))
+    poll.step = DraftStep.PREVIEW
+    session.add(poll)
+
+
+async def busy_days(
+    session: AsyncSession, group: Group, first: date, last: date, tz: ZoneInfo
+) -> set[date]:
+    """Days on which members of this group already meet in another group."""
+    assert group.id is not None
+    start = datetime.combine(first, time(0), tz)
+    end = datetime.combine(last + timedelta(days=1), time(0), tz)
+    starts = await meeting_repo.meetings_of_members_elsewhere(
+        session, group_id=group.id, start=start, end=end
+    )
+    return {s.astimezone(tz).date() for s in starts}
+
+
+def parse_period(text: str, *, tz: ZoneInfo, now: datetime, lang: str) -> tuple[date, date]:
+    """ "01.03.2027 - 31.03.2027" or a length such as "6 Wochen" (from tomorrow)."""
+    for sep in (" - ", " – ", " bis ", " to ", "–"):
+        if sep in text:
+            first, last = (
+                parse_candidates(part, tz=tz, now=now, lang=lang)[0].begins.astimezone(tz).date()
+                for part in text.split(sep, 1)
+            )
+            return first, last
+    today = now.astimezone(tz).date()
+    return today + timedelta(days=1), today + timedelta(days=parse_duration(text, lang=lang).days)
+
+
+async def take_text(
+    session: AsyncSession, bd: BotData, actor: Actor, poll: Poll, message: Message
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The author typed something for a draft or an open poll; return the reply."""
+    assert poll.id is not None
+    text = (message.text or "").strip()
+    if not text:
+        raise GremiumError("Please send it as text.")
+    group = await group_repo.get_group(session, group_id=poll.group_id)
+    assert group is not None
+    tz, now, code = group_zone(group, bd.timezone), bd.clock.now(), actor.lang.code
+    if poll.step == DraftStep.OPTIONS:
+        await store_candidates(
+            session, bd, poll, parse_candidates(text, tz=tz, now=now, lang=code)
+        )
+    elif poll.step == DraftStep.SUGGEST:
+        first, last = parse_period(text, tz=tz, now=now, lang=code)
+        candidates = suggest_dates(
+            first_day=first,
+            last_day=last,
+            weekdays=SUGGEST_WEEKDAYS,
+            window=SUGGEST_WINDOW,
+            count=SUGGEST_COUNT,
+            now=now,
+            tz=tz,
+            state=bd.holiday_state,
+            extra_calendars=bd.extra_calendars,
+            busy_days=await busy_days(session, group, first, last, tz),
+            lang=code,
+        )
+        await store_candidates(session, bd, poll, candidates)
+    elif poll.step == DraftStep.DEADLINE:
+        poll.deadline = await checked_deadline(session, poll, text, tz=tz, now=now, lang=code)
+    elif poll.step == DraftStep.LOCATION:
+        poll.location = None if text == "-" else text[:200]
+    elif poll.step == DraftStep.NOTE:
+        poll.note = None if text == "-" else text[:1000]
+    poll.step = DraftStep.PREVIEW
+    session.add(poll)
+    await session.flush()
+    return await preview(session, bd, actor.lang, poll)
+
+
+async def checked_deadline(
+    session: AsyncSession, poll: Poll, text: str, *, tz: ZoneInfo, now: datetime, lang: str
+) -> datetime:
+    """A typed deadline that lies before the first option."""
+    assert poll.id is not None
+    deadline = parse_deadline(text, tz=tz, now=now, lang=lang)
+    options = await repo.list_options(session, poll_id=poll.id)
+    if options and deadline >= min(o.starts_at for o in options):
+        raise GremiumError(
+            "The poll must close before the first date. Choose an earlier deadline."
+        )
+    return deadline
+
+
+PROMPTS = {
+    PollStep.DEADLINE: (
+        DraftStep.DEADLINE,
+        N_(
+            "When should the poll close? Write a date such as 20.02.2027 18:00, or a duration "
+            "such as 7 days."
+        ),
+    ),
+    PollStep.LOCATION: (DraftStep.LOCATION, N_("Where will the meeting be? Send - for no place.")),
+    PollStep.NOTE: (DraftStep.NOTE, N_("Send a short note for the members, or - for none.")),
+    PollStep.SUGGEST: (
+        DraftStep.SUGGEST,
+        N_(
+            "In which period should I look? Write for example 01.03.2027 - 31.03.2027, or "
+            "6 weeks. I skip public and school holidays and days on which members have other "
+            "meetings."
+        ),
+    ),
+}
+
+
+async def draft_button(update: Update, context: Context) -> None:
+    """Send, Cancel, or ask for a detail of a poll being composed."""
+    query = update.callback_query
+    if query is None or not isinstance(data := decode(query.data), PollDraftAction):
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, query.from_user)
+        poll = await repo.get_poll(session, poll_id=data.poll_id)
+        if poll is None or poll.status != PollStatus.DRAFT:
+            raise GremiumError("This poll was already sent or cancelled.")
+        member = actor.require_member()
+        if poll.author_id != member.id:
+            raise GremiumError("This is someone else's poll.")
+        group = await group_repo.get_group(session, group_id=poll.group_id)
+        assert group is not None
+        await require_group_manager(session, actor, group)
+        reply = await _draft_step(session, bd, actor, poll, data.step)
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    if reply:
+        await context.bot.send_message(query.from_user.id, reply)
+    if data.step == PollStep.SEND:
+        bd.dispatcher.wake()
+
+
+async def _draft_step(
+    session: AsyncSession, bd: BotData, actor: Actor, poll: Poll, step: PollStep
+) -> str:
+    lang = actor.lang
+    if step == PollStep.CANCEL:
+        poll.status, poll.step = PollStatus.CANCELLED, None
+        session.add(poll)
+        return lang._("The poll was cancelled. Nothing was sent.")
+    if step == PollStep.SEND:
+        count = await open_poll(session, bd, poll)
+        return lang.ngettext(
+            "The poll is open: {n} member received it. /polls shows its progress.",
+            "The poll is open: {n} members received it. /polls shows its progress.",
+            count,
+        )
+    next_step, prompt = PROMPTS[step]
+    poll.step = next_step
+    session.add(poll)
+    return lang._(prompt)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add this module's handlers."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler("poll", poll_command, filters=private))
+    app.add_handler(CallbackQueryHandler(target_button, pattern=matches(PollTarget)))
+    app.add_handler(CallbackQueryHandler(draft_button, pattern=matches(PollDraftAction)))
