@@ -41,7 +41,7 @@ async def test_coordinator_announces_to_group(world: World) -> None:
     preview = hana.last
     assert preview.html == (
         "📢 <b>Bildung</b> · Hana\n\nTreffen am <b>Donnerstag</b>, Infos: "
-        '<a href="https://herne.de">herne.de</a>'
+        '<a href="https://herne.de/">herne.de</a>'
     )
     assert [b[0] for b in preview.buttons[0]] == ["✅ Send", "🕒 Schedule", "✖️ Cancel"]
     for m in members:
