@@ -47,7 +47,10 @@ async def test_coordinator_announces_to_group(world: World) -> None:
     for m in members:
         assert all("Donnerstag" not in msg.text for msg in m.chat)  # nothing sent before Send
 
+    send_data = preview.buttons[0][0][1]
+    assert send_data is not None
     await world.press(hana, "✅ Send")
+    assert hana.chat[-2].buttons == []  # the preview keeps its text, loses its buttons
     for m in members:
         assert m.last.html == preview.html
     assert all("Donnerstag" not in msg.text for msg in outsider.chat)
@@ -58,8 +61,8 @@ async def test_coordinator_announces_to_group(world: World) -> None:
     rows = await deliveries(world)
     assert Counter(r.status for r in rows) == {DeliveryStatus.SENT: 5}
 
-    # Send pressed twice: one announcement, not two.
-    await hana.press("✅ Send", message=preview)
+    # Send pressed twice (a double tap before the buttons disappeared): one announcement.
+    await hana.press_data(preview.message_id, send_data)
     await world.settle()
     assert hana.callback_answers[-1].text == "This announcement was already sent or cancelled."
     assert len(await deliveries(world)) == 5
