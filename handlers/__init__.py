@@ -14,6 +14,7 @@ from handlers import (
     membership,
     poll_manage,
     polls,
+    privacy,
     start,
     voting,
 )
@@ -24,6 +25,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     start.register(app)  # /start, consent, /help and blocked/unblocked updates
     membership.register(app)  # /groups, /join, /leave, /mygroups and their buttons
     admin.register(app)  # organiser and coordinator commands
+    privacy.register(app)  # /privacy, /mydata, /forgetme, /language and their buttons
     links.register(app)  # /link and /unlink in group chats, supergroup migration
     announce.register(app)  # /announce, /announcements and their buttons
     polls.register(app)  # /poll and the buttons of a poll being composed

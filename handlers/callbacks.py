@@ -9,16 +9,20 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from domain.i18n import SUPPORTED_LANGUAGES
 from domain.slugs import is_slug
 
 
 @dataclass(frozen=True)
 class Consent:
-    """Accept the privacy notice; then join ``slug`` if the member came by a deep link."""
+    """Accept the privacy notice; then join ``slug`` if the member came by a deep link.
+    ``language`` is the one chosen with /language before consenting, if any."""
 
     slug: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,22 @@ class MeetingManage:
     meeting_id: int
 
 
+@dataclass(frozen=True)
+class ChooseLanguage:
+    """/language: speak this language with me from now on."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class ConfirmForget:
+    """/forgetme confirmed. Names the member record (id and creation time in microseconds):
+    someone who was forgotten and came back has a new record, which an old button cannot delete."""
+
+    member_id: int
+    created: int
+
+
 Callback = (
     Consent
     | ToggleMembership
@@ -171,10 +191,14 @@ Callback = (
     | ChooseOption
     | Attend
     | MeetingManage
+    | ChooseLanguage
+    | ConfirmForget
 )
 
 _ANSWERS = {"y": "yes", "m": "maybe", "n": "no"}
 _ANSWER_CODES = {v: k for k, v in _ANSWERS.items()}
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 PREFIX_CONSENT = "c"
 PREFIX_TOGGLE = "t"
@@ -190,13 +214,19 @@ PREFIX_REMOVE_OPTION = "pr"
 PREFIX_CHOOSE = "pw"
 PREFIX_ATTEND = "ma"
 PREFIX_MEETING = "mm"
+PREFIX_LANGUAGE = "lg"
+PREFIX_FORGET = "fg"
 
 
 def encode(data: Callback) -> str:
     """The callback_data string for a button."""
     match data:
-        case Consent(slug=slug):
-            return f"{PREFIX_CONSENT}:{slug or ''}"
+        case Consent(slug=slug, language=language):
+            return f"{PREFIX_CONSENT}:{slug or ''}" + (f":{language}" if language else "")
+        case ChooseLanguage(code=code):
+            return f"{PREFIX_LANGUAGE}:{code}"
+        case ConfirmForget(member_id=mid, created=created):
+            return f"{PREFIX_FORGET}:{mid}:{created}"
         case ToggleMembership(group_id=gid):
             return f"{PREFIX_TOGGLE}:{gid}"
         case ArchiveGroup(group_id=gid):
@@ -231,7 +261,14 @@ def decode(raw: object) -> Callback | None:
         return None
     prefix, _, rest = raw.partition(":")
     if prefix == PREFIX_CONSENT:
-        return Consent(rest) if rest and is_slug(rest) else (None if rest else Consent())
+        return _consent(rest)
+    if prefix == PREFIX_LANGUAGE:
+        return ChooseLanguage(rest) if rest in SUPPORTED_LANGUAGES else None
+    if prefix == PREFIX_FORGET:
+        mid, _, created = rest.partition(":")
+        if not _is_id(mid) or not (created.isascii() and created.isdigit() and len(created) <= 20):
+            return None
+        return ConfirmForget(int(mid), int(created))
     if prefix == PREFIX_DISMISS and not rest:
         return Dismiss()
     if prefix in _TWO_PART:
@@ -248,6 +285,20 @@ def decode(raw: object) -> Callback | None:
     if prefix in _ONE_PART:
         return _ONE_PART[prefix](int(rest))
     return None
+
+
+def microseconds(moment: datetime) -> int:
+    """An aware moment as whole microseconds since 1970: exact, for callback data."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def _consent(rest: str) -> Consent | None:
+    slug, _, language = rest.partition(":")
+    if (slug and not is_slug(slug)) or (language and language not in SUPPORTED_LANGUAGES):
+        return None
+    if not language and rest.endswith(":"):
+        return None
+    return Consent(slug or None, language or None)
 
 
 def _is_id(text: str) -> bool:

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.broadcast import release_due
 from handlers.context import BotData, Context
 from handlers.poll_flow import close_poll, remind, remind_meeting
+from handlers.privacy import retention_sweep
 from storage import meetings as meeting_repo
 from storage import polls as poll_repo
 from storage import tasks
@@ -69,6 +70,7 @@ async def sweep(bd: BotData) -> None:
     """Do all due work once. Idempotent: running it twice, or late, does each thing once."""
     released = await release_due(bd)
     done = await run_due_tasks(bd)
+    await retention_sweep(bd)
     if released or done:
         bd.dispatcher.wake()
         log.info("sweep: %d announcements released, %d tasks done", released, done)

@@ -6,10 +6,20 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from domain.i18n import Lang
-from handlers.callbacks import ArchiveGroup, Callback, Consent, Dismiss, ToggleMembership, encode
+from domain.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Lang
+from handlers.callbacks import (
+    ArchiveGroup,
+    Callback,
+    ChooseLanguage,
+    ConfirmForget,
+    Consent,
+    Dismiss,
+    ToggleMembership,
+    encode,
+    microseconds,
+)
 from storage.groups import GroupSummary
-from storage.models import Group
+from storage.models import Group, Member
 
 
 def button(text: str, data: Callback) -> InlineKeyboardButton:
@@ -17,9 +27,33 @@ def button(text: str, data: Callback) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=encode(data))
 
 
-def consent(lang: Lang, slug: str | None) -> InlineKeyboardMarkup:
-    """The single consent button (remembering the group of a deep link)."""
-    return InlineKeyboardMarkup([[button("✅ " + lang._("I agree"), Consent(slug))]])
+def consent(lang: Lang, slug: str | None, *, chosen: bool = False) -> InlineKeyboardMarkup:
+    """The single consent button (remembering the group of a deep link, and the language if it
+    was ``chosen`` with /language)."""
+    language = lang.code if chosen else None
+    return InlineKeyboardMarkup([[button("✅ " + lang._("I agree"), Consent(slug, language))]])
+
+
+def languages(current: str) -> InlineKeyboardMarkup:
+    """One button per language, in its own name, two a row; the current one is ticked."""
+    labels = [
+        (("✅ " if code == current else "") + LANGUAGE_NAMES[code], ChooseLanguage(code))
+        for code in SUPPORTED_LANGUAGES
+    ]
+    rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
+    return InlineKeyboardMarkup([[button(text, data) for text, data in row] for row in rows])
+
+
+def confirm_forget(lang: Lang, member: Member) -> InlineKeyboardMarkup:
+    """Delete everything, or keep it."""
+    assert member.id is not None
+    created = microseconds(member.created_at)
+    return InlineKeyboardMarkup(
+        [
+            [button("🗑 " + lang._("Yes, delete my data"), ConfirmForget(member.id, created))],
+            [button(lang._("Cancel"), Dismiss())],
+        ]
+    )
 
 
 def group_toggles(

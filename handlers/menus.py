@@ -14,7 +14,14 @@ from handlers.common import Actor
 from storage import groups as group_repo
 from storage.models import Member
 
-__all__ = ["Level", "level_of", "member_level", "refresh_chat_menu", "register_default_menus"]
+__all__ = [
+    "Level",
+    "clear_chat_menu",
+    "level_of",
+    "member_level",
+    "refresh_chat_menu",
+    "register_default_menus",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +62,19 @@ async def register_default_menus(bot: Bot, translator: Translator) -> None:
 
 
 async def refresh_chat_menu(bot: Bot, chat_id: int, lang: Lang, level: Level) -> None:
-    """Give a coordinator or admin their extra commands; a plain member the default menu."""
+    """Set a member's own menu: the commands of their level, in the language they chose (which
+    may differ from their Telegram app's, which the default menus follow)."""
     scope = BotCommandScopeChat(chat_id)
     try:
-        if level > Level.MEMBER:
-            await bot.set_my_commands(bot_commands(lang, level), scope=scope)
-        else:
-            await bot.delete_my_commands(scope=scope)
+        await bot.set_my_commands(bot_commands(lang, level), scope=scope)
     except (BadRequest, Forbidden) as exc:
         # The person has not started the bot yet, or blocked it: the menu follows at /start.
         log.info("menu for chat %s not set: %s", chat_id, exc.message)
+
+
+async def clear_chat_menu(bot: Bot, chat_id: int) -> None:
+    """Back to the default menu in the Telegram app's language (after /forgetme)."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+    except (BadRequest, Forbidden) as exc:
+        log.info("menu for chat %s not cleared: %s", chat_id, exc.message)

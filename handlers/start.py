@@ -19,9 +19,10 @@ from handlers import keyboards, menus, texts
 from handlers.callbacks import Consent, decode, matches
 from handlers.commands import commands_for
 from handlers.common import Actor, load_actor
-from handlers.context import Context
+from handlers.context import BotData, Context
 from handlers.membership import groups_view, join_group_text
 from storage import members as member_repo
+from storage.models import Member
 
 log = logging.getLogger(__name__)
 DEEP_LINK_PREFIX = "join-"
@@ -50,20 +51,30 @@ async def start_command(update: Update, context: Context) -> None:
                 text = await join_group_text(session, actor, slug, bd.clock.now())
             markup = None
         else:
-            text = "\n\n".join(
-                (
-                    texts.welcome(
-                        actor.lang, first_name=user.first_name, organisation=bd.organisation_name
-                    ),
-                    texts.privacy_notice(
-                        actor.lang,
-                        organisation=bd.organisation_name,
-                        contact=bd.organisation_contact,
-                    ),
-                )
-            )
+            text = greeting(actor.lang, bd, first_name=user.first_name, again=actor.member)
             markup = keyboards.consent(actor.lang, slug)
     await message.reply_text(text, reply_markup=markup)
+
+
+def greeting(lang: Lang, bd: BotData, *, first_name: str, again: Member | None) -> str:
+    """The welcome with the short privacy notice; ``again`` for a member whose consent is for
+    an older version of the notice. Ends with /language, recognisable in any language."""
+    parts = [
+        texts.welcome(lang, first_name=first_name, organisation=bd.organisation_name),
+        texts.privacy_notice(
+            lang, organisation=bd.organisation_name, contact=bd.organisation_contact
+        ),
+        "🌐 /language",
+    ]
+    if again is not None:
+        parts.insert(
+            0,
+            lang._(
+                "The privacy notice has changed. Please read it and agree again to keep "
+                "using the bot."
+            ),
+        )
+    return "\n\n".join(parts)
 
 
 async def consent_button(update: Update, context: Context) -> None:
@@ -81,11 +92,12 @@ async def consent_button(update: Update, context: Context) -> None:
             first_name=query.from_user.first_name,
             last_name=query.from_user.last_name,
             username=query.from_user.username,
-            language=actor.lang.code,
+            language=data.language or actor.lang.code,
             version=bd.privacy_version,
             now=bd.clock.now(),
         )
-        actor = Actor(query.from_user, member, actor.lang, actor.is_admin, True)
+        lang = bd.translator.get(member.language)
+        actor = Actor(query.from_user, member, lang, actor.is_admin, True)
         parts = [texts.consent_given(actor.lang)] if not already else []
         if data.slug is not None:
             parts.append(await join_group_text(session, actor, data.slug, bd.clock.now()))

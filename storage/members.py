@@ -75,6 +75,15 @@ async def update_profile(
         session.add(member)
 
 
+async def set_language(session: AsyncSession, *, telegram_id: int, language: str) -> Member | None:
+    """Store the language a member chose; None if they are not a member."""
+    member = await get_member_by_telegram_id(session, telegram_id=telegram_id)
+    if member is not None and member.language != language:
+        member.language = language
+        session.add(member)
+    return member
+
+
 async def set_reachable(
     session: AsyncSession, *, telegram_id: int, reachable: bool, now: datetime
 ) -> Member | None:
