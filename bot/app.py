@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -13,6 +14,7 @@ from telegram.request import HTTPXRequest
 
 import handlers
 from bot.config import Settings
+from bot.processing import TrackingUpdateProcessor
 from bot.telegram_bot import GremiumBot
 from domain.clock import Clock
 from domain.delivery import Limits
@@ -57,8 +59,7 @@ def build_application(
         .post_init(partial(_post_init, settings))
     )
     builder = builder.post_shutdown(partial(_post_shutdown, engine))
-    if update_processor is not None:
-        builder = builder.concurrent_updates(update_processor)
+    builder = builder.concurrent_updates(update_processor or TrackingUpdateProcessor())
     app: GremiumApp = builder.build()
     bd: BotData = app.bot_data
     bd.sessionmaker = sessionmaker
@@ -96,7 +97,10 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
         bot=app.bot,
         sessionmaker=bd.sessionmaker,
         clock=bd.clock,
-        limits=Limits(global_per_second=max(1, int(settings.outbox_rate))),
+        limits=Limits(
+            global_per_second=max(1, int(settings.outbox_rate)),
+            private_interval=timedelta(seconds=settings.per_chat_interval),
+        ),
         paid_broadcast=settings.paid_broadcast,
         on_delivered=bd.reports.delivered,
     )

@@ -67,6 +67,7 @@ class Settings:
     data_dir: Path = Path("data")
     log_level: str = "INFO"
     outbox_rate: float = 25.0
+    per_chat_interval: float = 1.0
     paid_broadcast: bool = False
     quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
     holiday_state: str = "NW"
@@ -102,6 +103,7 @@ _SCHEMA: Mapping[str, Mapping[str, type | tuple[type, ...]]] = {
         "paid_broadcast": bool,
         "quiet_hours_start": str,
         "quiet_hours_end": str,
+        "per_chat_interval": (int, float),
     },
     "logging": {"level": str},
     "polls": {
@@ -208,6 +210,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         data_dir=data_dir,
         log_level=_build_log_level(_get(raw, "logging", "level", "INFO")),
         outbox_rate=_build_rate(raw),
+        per_chat_interval=float(_get(raw, "outbox", "per_chat_interval", 1.0)),
         holiday_state=_get(raw, "polls", "holiday_state", "NW"),
         community_holidays=_build_communities(_get(raw, "polls", "community_holidays", [])),
         tally_edit_seconds=float(_get(raw, "polls", "tally_edit_seconds", 3)),

@@ -6,26 +6,38 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
+from telegram import Update
 from telegram.ext import SimpleUpdateProcessor
 
 
 class TrackingUpdateProcessor(SimpleUpdateProcessor):
-    """Processes updates concurrently (bounded) and counts those in progress."""
+    """Processes updates of different people concurrently, one person's in order, and counts
+    those in progress (so tests, the sandbox and the benchmark know when the bot is idle)."""
 
-    def __init__(self, max_concurrent_updates: int = 8) -> None:
+    def __init__(self, max_concurrent_updates: int = 16) -> None:
         super().__init__(max_concurrent_updates)
         self.in_progress = 0
         self.processed = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the handlers for one update, keeping count."""
+        """Run the handlers for one update, after the same person's earlier ones."""
         self.in_progress += 1
         self._idle.clear()
+        user = update.effective_user if isinstance(update, Update) else None
+        key = user.id if user is not None else 0
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            await coroutine
+            async with lock:
+                await coroutine
         finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key], self._locks[key]
             self.in_progress -= 1
             self.processed += 1
             if self.in_progress == 0:

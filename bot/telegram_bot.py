@@ -47,9 +47,7 @@ class GremiumBot(ExtBot[None]):
     longer-lived retries on top for the messages the bot sends on its own.
     """
 
-    async def _do_post(
-        self, endpoint: str, data: dict[str, Any], **kwargs: Any
-    ) -> Any:
+    async def _do_post(self, endpoint: str, data: dict[str, Any], **kwargs: Any) -> Any:
         if endpoint not in _PARSE_MODE_METHODS:
             data.pop("parse_mode", None)
         if endpoint == "getUpdates":

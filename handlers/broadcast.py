@@ -207,6 +207,9 @@ class ReportUpdater:
             if stored is not None:
                 stored.report_message_id = message.message_id
                 session.add(stored)
+        # Deliveries may have finished while the report was on its way: redraw it.
+        self._dirty.add(announcement_id)
+        self._wake.set()
 
     async def flush(self) -> None:
         """Edit every report that changed since the last edit."""

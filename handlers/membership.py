@@ -12,9 +12,11 @@ from domain.errors import GremiumError
 from handlers import keyboards, texts
 from handlers.callbacks import ToggleMembership, decode, matches
 from handlers.common import Actor, load_actor, resolve_group
-from handlers.context import Context
+from handlers.context import BotData, Context
+from handlers.poll_flow import invite
 from storage import groups as group_repo
-from storage.models import Group
+from storage import polls as poll_repo
+from storage.models import Group, PollStatus
 
 
 async def groups_view(session: AsyncSession, actor: Actor) -> tuple[str, InlineKeyboardMarkup]:
@@ -30,14 +32,20 @@ async def groups_view(session: AsyncSession, actor: Actor) -> tuple[str, InlineK
     )
 
 
-async def join(session: AsyncSession, actor: Actor, group: Group, now: datetime) -> bool:
-    """Add the member to the group; False if they already were in it."""
+async def join(session: AsyncSession, bd: BotData, actor: Actor, group: Group) -> bool:
+    """Add the member to the group and send them its open polls; False if already in it."""
     member = actor.require_member()
     assert member.id is not None
     assert group.id is not None
     if await group_repo.get_membership(session, member_id=member.id, group_id=group.id):
         return False
-    await group_repo.add_membership(session, member_id=member.id, group_id=group.id, now=now)
+    await group_repo.add_membership(
+        session, member_id=member.id, group_id=group.id, now=bd.clock.now()
+    )
+    for poll in await poll_repo.list_polls(
+        session, group_ids={group.id}, statuses=(PollStatus.OPEN,)
+    ):
+        await invite(session, bd, poll, group, member)
     return True
 
 
@@ -53,14 +61,14 @@ async def leave(session: AsyncSession, actor: Actor, group: Group, now: datetime
     return True
 
 
-async def join_group_text(session: AsyncSession, actor: Actor, slug: str, now: datetime) -> str:
+async def join_group_text(session: AsyncSession, bd: BotData, actor: Actor, slug: str) -> str:
     """Join the group of a deep link and say what happened."""
     group = await group_repo.get_group_by_slug(session, slug=slug)
     if group is None or group.archived_at is not None:
         return actor.lang._(
             "The group of this link does not exist any more. /groups shows the current ones."
         )
-    if await join(session, actor, group, now):
+    if await join(session, bd, actor, group):
         return texts.joined(actor.lang, group)
     return texts.already_member(actor.lang, group)
 
@@ -102,7 +110,7 @@ async def _join_or_leave(update: Update, context: Context, *, joining: bool) -> 
         actor.require_member()
         group = await resolve_group(session, " ".join(context.args or []))
         if joining:
-            changed = await join(session, actor, group, bd.clock.now())
+            changed = await join(session, bd, actor, group)
             text = (texts.joined if changed else texts.already_member)(actor.lang, group)
         else:
             changed = await leave(session, actor, group, bd.clock.now())
@@ -137,7 +145,7 @@ async def toggle_button(update: Update, context: Context) -> None:
             raise GremiumError(
                 "This group does not exist any more. /groups shows the current ones."
             )
-        if await join(session, actor, group, bd.clock.now()):
+        if await join(session, bd, actor, group):
             note = texts.joined(actor.lang, group)
         else:
             await leave(session, actor, group, bd.clock.now())

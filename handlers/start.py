@@ -48,7 +48,7 @@ async def start_command(update: Update, context: Context) -> None:
             )
             text = texts.welcome_back(actor.lang, first_name=user.first_name)
             if slug is not None:
-                text = await join_group_text(session, actor, slug, bd.clock.now())
+                text = await join_group_text(session, bd, actor, slug)
             markup = None
         else:
             text = greeting(actor.lang, bd, first_name=user.first_name, again=actor.member)
@@ -100,7 +100,7 @@ async def consent_button(update: Update, context: Context) -> None:
         actor = Actor(query.from_user, member, lang, actor.is_admin, True)
         parts = [texts.consent_given(actor.lang)] if not already else []
         if data.slug is not None:
-            parts.append(await join_group_text(session, actor, data.slug, bd.clock.now()))
+            parts.append(await join_group_text(session, bd, actor, data.slug))
         listing, markup = await groups_view(session, actor)
         level = await menus.level_of(session, actor)
     await query.answer()

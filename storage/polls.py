@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -136,27 +138,22 @@ async def set_vote(
     member_id: int,
     answer: str,
     now: datetime,
-) -> bool:
-    """Record or change a vote; False if it was already this answer."""
-    result = await session.exec(
-        select(Vote).where(Vote.option_id == option_id, Vote.member_id == member_id)
+) -> None:
+    """Record or change a vote in one statement (safe when two presses race)."""
+    insert = pg_insert if _dialect(session) == "postgresql" else sqlite_insert
+    stmt = insert(Vote).values(
+        poll_id=poll_id, option_id=option_id, member_id=member_id, answer=answer, updated_at=now
     )
-    vote = result.first()
-    if vote is not None and vote.answer == answer:
-        return False
-    if vote is None:
-        vote = Vote(
-            poll_id=poll_id,
-            option_id=option_id,
-            member_id=member_id,
-            answer=answer,
-            updated_at=now,
-        )
-    else:
-        vote.answer, vote.updated_at = answer, now
-    session.add(vote)
-    await session.flush()
-    return True
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["option_id", "member_id"],
+        set_={"answer": answer, "updated_at": stmt.excluded.updated_at},
+    )
+    await session.exec(stmt)
+
+
+def _dialect(session: AsyncSession) -> str:
+    bind = session.bind
+    return bind.dialect.name if bind is not None else "sqlite"
 
 
 async def answers_of(session: AsyncSession, *, poll_id: int, member_id: int) -> dict[int, str]:

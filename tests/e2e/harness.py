@@ -84,10 +84,13 @@ class World:
                 await asyncio.sleep(0.005)
 
     async def send(self, user: User, text: str, **kwargs: object) -> ChatMessage:
-        """The user sends ``text``; returns the newest bot message in that chat once settled."""
+        """The user sends ``text``; returns the bot's first reply in that chat once settled (or
+        its newest message, if it did not reply)."""
+        before = len(user.bot_messages)
         await user.send(text, **kwargs)
         await self.settle()
-        return user.last
+        messages = user.bot_messages
+        return messages[before] if len(messages) > before else messages[-1]
 
     async def press(
         self, user: User, label: str, *, message: ChatMessage | None = None
@@ -142,6 +145,7 @@ async def running_bot(
         organisation_name="Integrationskonferenz Herne",
         organisation_contact="integration@example.org",
         tally_edit_seconds=0.2,
+        per_chat_interval=0.05,
     )
     processor = TrackingUpdateProcessor()
     app = build_application(

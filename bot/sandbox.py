@@ -1,0 +1,342 @@
+"""``gremium sandbox``: the real bot against the Bot API emulator, on a clock the visitor moves.
+
+One process holds everything: the emulator on a free loopback port, the unmodified bot polling
+it with a throwaway SQLite database, and the page server (:mod:`sandbox.page`) that shows the
+chats in a browser. Time is a :class:`~domain.clock.FakeClock` shared by the bot and the
+emulator; it stands still until the visitor moves it, and every move runs the bot's sweep so
+that whatever fell due (reminders, a poll's close, meeting notices) happens at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import shutil
+import socket
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.app import GremiumApp, build_application
+from bot.config import Settings
+from bot.processing import TrackingUpdateProcessor
+from bot.seed import CONFERENCE_GROUPS, ORGANISER, create_users, seed
+from domain.clock import FakeClock
+from domain.delivery import quiet_hours_release
+from handlers.jobs import sweep
+from sandbox.emulator import Emulator, default_spec_path
+from sandbox.page import PageServer
+from storage import announcements, migrate, outbox, tasks
+from storage import groups as group_repo
+from storage import meetings as meeting_repo
+from storage import members as member_repo
+from storage import polls as poll_repo
+from storage.db import SessionMaker, create_engine, make_sessionmaker
+from storage.models import DueTask, Role, TaskKind
+
+log = logging.getLogger(__name__)
+
+#: How far the clock buttons move time.
+JUMPS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
+TASK_NAMES = {
+    TaskKind.POLL_CLOSE: "the date poll of {group} closes",
+    TaskKind.POLL_REMINDER: "reminder about the date poll of {group}",
+    TaskKind.MEETING_REMINDER: "reminder about the meeting of {group}",
+}
+
+
+class PortTaken(Exception):
+    """The page's address is in use (or not ours to bind)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """The next thing the bot will do on its own, and when."""
+
+    at: datetime
+    what: str
+
+    def as_json(self) -> dict[str, str]:
+        """For the page."""
+        return {"at": self.at.isoformat(), "what": self.what}
+
+
+class Sandbox:
+    """The emulator, the bot and its database, on one fake clock."""
+
+    def __init__(self, *, start: datetime | None = None, seed_personas: bool = True) -> None:
+        now = start or datetime.now(UTC).replace(second=0, microsecond=0)
+        self.clock = FakeClock(now)
+        self.emu = Emulator(spec_path=default_spec_path(), clock=self.clock)
+        self.processor = TrackingUpdateProcessor()
+        self.seed_personas = seed_personas
+        self._dir = Path(tempfile.mkdtemp(prefix="gremium-sandbox-"))
+        self._jump_lock = asyncio.Lock()
+        self._app: GremiumApp | None = None
+        self._sessionmaker: SessionMaker | None = None
+        self.settings: Settings | None = None
+
+    @property
+    def app(self) -> GremiumApp:
+        """The running bot."""
+        assert self._app is not None, "the sandbox is not started"
+        return self._app
+
+    @property
+    def sessionmaker(self) -> SessionMaker:
+        """Sessions on the sandbox's database."""
+        assert self._sessionmaker is not None, "the sandbox is not started"
+        return self._sessionmaker
+
+    async def start(self) -> None:
+        """Start the emulator and the bot, then seed the personas."""
+        url = f"sqlite+aiosqlite:///{self._dir / 'gremium.db'}"
+        await asyncio.to_thread(migrate.upgrade, url)
+        engine = create_engine(url)
+        self._sessionmaker = make_sessionmaker(engine)
+        await self.emu.start("127.0.0.1", 0)
+        create_users(self.emu)
+        self.settings = Settings(
+            token=self.emu.token,
+            database_url=url,
+            api_root=self.emu.api_root,
+            admins=frozenset({ORGANISER.id}),
+            groups=CONFERENCE_GROUPS,
+            organisation_name="Integrationskonferenz Herne",
+            organisation_contact="Kommunales Integrationszentrum Herne, integration@example.org",
+            data_dir=self._dir,
+            tally_edit_seconds=1.0,
+        )
+        app = build_application(
+            self.settings,
+            sessionmaker=self.sessionmaker,
+            clock=self.clock,
+            update_processor=self.processor,
+            engine=engine,
+        )
+        await app.initialize()
+        assert app.post_init is not None
+        await app.post_init(app)  # run_polling would call it; here the sandbox drives the life
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=5)
+        self._app = app
+        if self.seed_personas:
+            await seed(self.emu, self.settle)
+
+    async def stop(self) -> None:
+        """Stop the bot and the emulator and delete the database."""
+        app, self._app = self._app, None
+        if app is not None:
+            assert app.updater is not None
+            await app.updater.stop()
+            await app.stop()
+            assert app.post_shutdown is not None
+            await app.post_shutdown(app)
+            await app.shutdown()
+        await self.emu.stop()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    async def settle(self, timeout: float = 20.0) -> None:
+        """Wait until every update is handled and the outbox has sent what is due now."""
+        bd = self.app.bot_data
+        async with asyncio.timeout(timeout):
+            await self._updates_handled()
+            for _ in range(3):  # sends can lead to edits and edits to nothing more
+                await bd.dispatcher.drain(timeout)
+                await bd.reports.flush()
+                await bd.throttle.flush()
+            await self._updates_handled()
+
+    async def _updates_handled(self) -> None:
+        await self.emu.wait_delivered(timeout=30)
+        while True:
+            await self.processor.wait_idle()
+            await asyncio.sleep(0)
+            if (
+                self.processor.in_progress == 0
+                and self.app.update_queue.empty()
+                and self.processor.processed >= self.emu.delivered_updates
+                and self.emu.in_flight == 0
+            ):
+                return
+            await asyncio.sleep(0.005)
+
+    # -- the clock ---------------------------------------------------------------------------
+
+    async def jump(self, how: str) -> str:
+        """Move the clock ("hour", "day", "week" or "next" scheduled step), then do what fell
+        due; returns a sentence for the page."""
+        async with self._jump_lock:
+            if how == "next":
+                step = await self.next_step()
+                if step is None:
+                    return "Nothing is scheduled."
+                self.clock.set(max(step.at, self.clock.now()))
+                said = f"Jumped to the next step: {step.what}."
+            elif how in JUMPS:
+                self.clock.advance(JUMPS[how])
+                said = f"Jumped forward one {how}."
+            else:
+                raise ValueError(f"unknown jump {how!r} (hour, day, week or next)")
+            bd = self.app.bot_data
+            await sweep(bd)
+            bd.dispatcher.wake()
+            with contextlib.suppress(TimeoutError):
+                await self.settle(timeout=15)
+            return said
+
+    async def next_step(self) -> Step | None:
+        """The earliest due task, scheduled announcement or held outbox message."""
+        now = self.clock.now()
+        steps: list[Step] = []
+        async with self.sessionmaker() as session:
+            task_at = await tasks.next_due(session)
+            if task_at is not None:
+                task = (await tasks.list_due(session, now=task_at, limit=1))[0]
+                steps.append(Step(task_at, await self._describe(session, task)))
+            announcement = await announcements.next_scheduled(session)
+            if announcement is not None and announcement.scheduled_for is not None:
+                group = None
+                if announcement.group_id is not None:
+                    group = await group_repo.get_group(session, group_id=announcement.group_id)
+                to = group.name if group else "all groups"
+                steps.append(Step(announcement.scheduled_for, f"scheduled announcement to {to}"))
+            held, held_at = await outbox.held(session, now=now)
+            if held_at is not None:
+                noun = "message" if held == 1 else "messages"
+                steps.append(Step(held_at, f"{held} waiting {noun} go out"))
+        return min(steps, key=lambda s: s.at) if steps else None
+
+    @staticmethod
+    async def _describe(session: Any, task: DueTask) -> str:
+        group_id: int | None = None
+        if task.kind == TaskKind.MEETING_REMINDER:
+            meeting = await meeting_repo.get_meeting(session, meeting_id=task.ref_id)
+            group_id = meeting.group_id if meeting else None
+        else:
+            poll = await poll_repo.get_poll(session, poll_id=task.ref_id)
+            group_id = poll.group_id if poll else None
+        group = await group_repo.get_group(session, group_id=group_id) if group_id else None
+        return TASK_NAMES[task.kind].format(group=group.name if group else "a group")
+
+    # -- what the page shows -----------------------------------------------------------------
+
+    async def state(self) -> dict[str, Any]:
+        """Time, quiet hours, the next step and who is who, for the page."""
+        assert self.settings is not None
+        now, tz = self.clock.now(), self.settings.timezone
+        start, end = self.settings.quiet_hours
+        release = quiet_hours_release(now, tz, start, end)
+        async with self.sessionmaker() as session:
+            held, held_at = await outbox.held(session, now=now)
+        step = await self.next_step()
+        return {
+            "now": now.isoformat(),
+            "timezone": tz.key,
+            "quiet": {
+                "active": release > now,
+                "start": f"{start:%H:%M}",
+                "end": f"{end:%H:%M}",
+                "until": release.isoformat() if release > now else None,
+                "held": held,
+                "held_until": held_at.isoformat() if held_at else None,
+            },
+            "next": step.as_json() if step else None,
+            "personas": await self.personas(),
+        }
+
+    async def personas(self) -> list[dict[str, Any]]:
+        """Every emulated user with their language and role in the bot."""
+        assert self.settings is not None
+        people = []
+        async with self.sessionmaker() as session:
+            for handle in self.emu.users:
+                user = handle.user
+                member = await member_repo.get_member_by_telegram_id(session, telegram_id=user.id)
+                groups: list[str] = []
+                coordinates: list[str] = []
+                if member is not None and member.id is not None:
+                    rows = await group_repo.list_memberships_of_member(
+                        session, member_id=member.id
+                    )
+                    groups = [g.name for g, _ in rows]
+                    coordinates = [g.name for g, m in rows if m.role == Role.COORDINATOR]
+                if user.id in self.settings.admins:
+                    role = "Organiser"
+                elif coordinates:
+                    role = "Coordinator"
+                elif member is not None:
+                    role = "Member"
+                else:
+                    role = "Not registered yet"
+                people.append(
+                    {
+                        "id": user.id,
+                        "name": " ".join(filter(None, [user.first_name, user.last_name])),
+                        "language": (member.language if member else user.language_code) or "",
+                        "role": role,
+                        "groups": groups,
+                        "coordinates": coordinates,
+                    }
+                )
+        return people
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is only reachable from this machine."""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail early, with a clear reason, if ``host:port`` cannot be served."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PortTaken(port_problem(host, port, exc)) from None
+
+
+def port_problem(host: str, port: int, exc: OSError) -> str:
+    """A sentence that says why the page cannot be served and what to do."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is already in use (another sandbox, or another program). "
+            f"Stop it, or choose another port: gremium sandbox --port {port + 1}"
+        )
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on port {port}; choose a port above 1023 with --port"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
+async def serve(host: str, port: int) -> int:
+    """Run the sandbox until Ctrl-C (``gremium sandbox``)."""
+    check_port(host, port)
+    sandbox = Sandbox()
+    print("Starting the sandbox: emulator, bot and personas ...", flush=True)
+    await sandbox.start()
+    page = PageServer(sandbox.emu, sandbox)
+    try:
+        try:
+            url = await page.start(host, port)
+        except OSError as exc:
+            raise PortTaken(port_problem(host, port, exc)) from None
+        print(f"\n  Gremium sandbox: open {url} in your browser.\n", flush=True)
+        if not is_loopback(host):
+            print(
+                f"  Warning: {host} is not loopback. Anyone who can reach it can act as any "
+                "persona.\n",
+                flush=True,
+            )
+        print("  Press Ctrl-C to stop; the sandbox's database is deleted then.", flush=True)
+        await asyncio.Event().wait()
+    finally:
+        await page.stop()
+        await sandbox.stop()
+    return 0
