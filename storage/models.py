@@ -247,6 +247,8 @@ class Poll(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     opened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    #: Planned by the group's rhythm (not started by hand).
+    planned: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
 
 
 class PollOption(SQLModel, table=True):
@@ -358,6 +360,33 @@ class TaskKind(enum.StrEnum):
     POLL_CLOSE = "poll_close"
     POLL_REMINDER = "poll_reminder"
     MEETING_REMINDER = "meeting_reminder"
+    CADENCE_REVIEW = "cadence_review"  # ref: group; the coordinators review the next poll
+    CADENCE_OPEN = "cadence_open"  # ref: group; the planned poll opens
+
+
+class GroupRhythm(SQLModel, table=True):
+    """How often and when a group wants to meet; the bot plans its polls from this."""
+
+    __tablename__ = "group_rhythm"
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("workgroup.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    enabled: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True))
+    per_year: int = Field(sa_column=Column(Integer, nullable=False))
+    weekdays: list[int] = Field(sa_column=Column(JSON, nullable=False))
+    window_start: str = Field(sa_column=Column(String(5), nullable=False))
+    window_end: str = Field(sa_column=Column(String(5), nullable=False))
+    duration_minutes: int = Field(sa_column=Column(Integer, nullable=False))
+    location: str | None = Field(default=None, sa_column=Column(String(200)))
+    lead_days: int = Field(sa_column=Column(Integer, nullable=False))
+    poll_days: int = Field(sa_column=Column(Integer, nullable=False))
+    candidates: int = Field(sa_column=Column(Integer, nullable=False))
+    review: bool = Field(sa_column=Column(Boolean, nullable=False))
+    review_days: int = Field(sa_column=Column(Integer, nullable=False))
 
 
 class DueTask(SQLModel, table=True):
