@@ -22,7 +22,7 @@ from domain.i18n import Translator
 from handlers.broadcast import ReportUpdater
 from handlers.context import CONTEXT_TYPES, BotData
 from handlers.jobs import SWEEP_INTERVAL, sweep_job
-from handlers.menus import Level, refresh_chat_menu, register_default_menus
+from handlers.menus import refresh_admin_menus, register_default_menus
 from handlers.outbox import Dispatcher
 from handlers.throttle import EditThrottle
 from storage import groups as group_repo
@@ -109,9 +109,7 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
     if app.job_queue is not None:
         app.job_queue.run_repeating(sweep_job, interval=SWEEP_INTERVAL, first=1, name="sweep")
     await register_default_menus(app.bot, bd.translator)
-    default = bd.translator.get(settings.default_language)
-    for admin in sorted(settings.admins):
-        await refresh_chat_menu(app.bot, admin, default, Level.ADMIN)
+    await refresh_admin_menus(app.bot, bd)
 
 
 async def _post_shutdown(engine: AsyncEngine | None, app: GremiumApp) -> None:

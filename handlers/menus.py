@@ -11,7 +11,9 @@ from telegram.error import BadRequest, Forbidden
 from domain.i18n import SUPPORTED_LANGUAGES, Lang, Translator
 from handlers.commands import Level, commands_for
 from handlers.common import Actor
+from handlers.context import BotData
 from storage import groups as group_repo
+from storage import members as member_repo
 from storage.models import Member
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "clear_chat_menu",
     "level_of",
     "member_level",
+    "refresh_admin_menus",
     "refresh_chat_menu",
     "register_default_menus",
 ]
@@ -59,6 +62,17 @@ async def register_default_menus(bot: Bot, translator: Translator) -> None:
         await bot.set_my_commands(
             bot_commands(lang, Level.MEMBER), scope=scope, language_code=code
         )
+
+
+async def refresh_admin_menus(bot: Bot, bd: BotData) -> None:
+    """At start: each organiser's menu, in their own language (or the default one)."""
+    languages: dict[int, str | None] = {}
+    async with bd.sessionmaker() as session:
+        for admin in sorted(bd.admins):
+            member = await member_repo.get_member_by_telegram_id(session, telegram_id=admin)
+            languages[admin] = member.language if member is not None else None
+    for admin, language in languages.items():
+        await refresh_chat_menu(bot, admin, bd.translator.get(language), Level.ADMIN)
 
 
 async def refresh_chat_menu(bot: Bot, chat_id: int, lang: Lang, level: Level) -> None:
