@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from functools import partial
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,13 +21,17 @@ from domain.clock import Clock
 from domain.delivery import Limits
 from domain.i18n import Translator
 from handlers.broadcast import ReportUpdater
+from handlers.cadence import ensure_rhythms, plan_all
 from handlers.context import CONTEXT_TYPES, BotData
-from handlers.jobs import SWEEP_INTERVAL, sweep_job
+from handlers.leader import STOP_GRACE, Leadership, LeaderWork
 from handlers.menus import refresh_admin_menus, register_default_menus
 from handlers.outbox import Dispatcher
+from handlers.status import Runtime
 from handlers.throttle import EditThrottle
 from storage import groups as group_repo
 from storage.db import SessionMaker
+from storage.locks import instance_lock
+from storage.status import describe_database
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +80,11 @@ def build_application(
     bd.quiet_hours = settings.quiet_hours
     bd.holiday_state = settings.holiday_state
     bd.extra_calendars = settings.community_holidays
+    bd.runtime = Runtime(
+        version=_version(),
+        started_at=clock.now(),
+        database=describe_database(settings.database_url),
+    )
     handlers.register(app)
     return app
 
@@ -91,6 +101,7 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
         )
     if created:
         log.info("created %d initial groups", created)
+    await ensure_rhythms(bd, [(g.slug, g.rhythm) for g in settings.groups if g.rhythm])
     bd.reports = ReportUpdater(app.bot, bd)
     bd.throttle = EditThrottle(app.bot, interval=settings.tally_edit_seconds)
     bd.dispatcher = Dispatcher(
@@ -103,21 +114,39 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
         ),
         paid_broadcast=settings.paid_broadcast,
         on_delivered=bd.reports.delivered,
+        on_failure=lambda what: bd.runtime.record_error(bd.clock.now(), what),
     )
-    await bd.dispatcher.start()
-    bd.reports.start()
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(sweep_job, interval=SWEEP_INTERVAL, first=1, name="sweep")
+    planned = await plan_all(bd)
+    log.info("meeting cadence: %d groups have a planned next step", planned)
+    # Only the holder of the instance lock sends and sweeps; every instance answers updates.
+    # On PostgreSQL a deposed leader may still be finishing sends, hence the takeover grace.
+    postgres = settings.database_url.startswith("postgresql")
+    grace = settings.leader_check_seconds + STOP_GRACE if postgres else 0.0
+    bd.leadership = Leadership(
+        instance_lock(settings.database_url),
+        LeaderWork(bd, app.job_queue, takeover_grace=grace),
+        interval=settings.leader_check_seconds,
+    )
+    await bd.leadership.start()
+    if not bd.leadership.is_leader:
+        log.info("standby: another instance leads; answering updates only")
     await register_default_menus(app.bot, bd.translator)
     await refresh_admin_menus(app.bot, bd)
 
 
+def _version() -> str:
+    try:
+        return version("gremium")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 async def _post_shutdown(engine: AsyncEngine | None, app: GremiumApp) -> None:
-    """Stop the outbox and the reports, then close the database connections."""
+    """Step down (stopping the outbox, reports and sweep), then close the database."""
     bd: BotData = app.bot_data
-    if hasattr(bd, "dispatcher"):
-        await bd.dispatcher.stop()
-        await bd.reports.stop()
+    if hasattr(bd, "leadership"):
+        await bd.leadership.stop()
+    if hasattr(bd, "throttle"):
         await bd.throttle.flush()
     if engine is not None:
         await engine.dispose()

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from domain.cadence import Rhythm
+from domain.dates import parse_weekdays
+from domain.errors import GremiumError
 from domain.i18n import SUPPORTED_LANGUAGES
 from domain.slugs import SLUG_RE
 
@@ -31,10 +34,11 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class InitialGroup:
-    """A group created on first start."""
+    """A group created on first start, with the meeting rhythm it starts with (if any)."""
 
     slug: str
     name: str
+    rhythm: Rhythm | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,10 @@ class Settings:
     groups: tuple[InitialGroup, ...] = ()
     data_dir: Path = Path("data")
     log_level: str = "INFO"
+    #: "text" for people, "json" or "keyvalue" for log collectors: one line per event.
+    log_format: str = "text"
+    #: Seconds between the leader's checks of its lock (and a standby's tries to take it).
+    leader_check_seconds: float = 5.0
     outbox_rate: float = 25.0
     per_chat_interval: float = 1.0
     paid_broadcast: bool = False
@@ -105,7 +113,21 @@ _SCHEMA: Mapping[str, Mapping[str, type | tuple[type, ...]]] = {
         "quiet_hours_end": str,
         "per_chat_interval": (int, float),
     },
-    "logging": {"level": str},
+    "logging": {"level": str, "format": str},
+    "cluster": {"check_seconds": (int, float)},
+    "cadence": {
+        "enabled": bool,
+        "meetings_per_year": int,
+        "weekdays": list,
+        "time": str,
+        "duration_minutes": int,
+        "location": str,
+        "lead_weeks": int,
+        "poll_days": int,
+        "candidates": int,
+        "review": bool,
+        "review_days": int,
+    },
     "polls": {
         "holiday_state": str,
         "community_holidays": list,
@@ -206,9 +228,11 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         organisation_contact=_get(raw, "organisation", "contact", ""),
         privacy_version=_get(raw, "organisation", "privacy_version", 1),
         admins=_build_admins(_get(raw, "organisation", "admins", [])),
-        groups=_build_groups(raw.get("groups", [])),
+        groups=_build_groups(raw.get("groups", []), raw.get("cadence", {})),
         data_dir=data_dir,
         log_level=_build_log_level(_get(raw, "logging", "level", "INFO")),
+        log_format=_build_log_format(_get(raw, "logging", "format", "text")),
+        leader_check_seconds=_build_check_seconds(_get(raw, "cluster", "check_seconds", 5)),
         outbox_rate=_build_rate(raw),
         per_chat_interval=float(_get(raw, "outbox", "per_chat_interval", 1.0)),
         holiday_state=_get(raw, "polls", "holiday_state", "NW"),
@@ -305,13 +329,69 @@ def _build_clock(key: str, text: str) -> time:
         raise ConfigError(key, f'"{text}" is not a time of day like "21:00"') from None
 
 
+LOG_FORMATS = ("text", "json", "keyvalue")
+
+
+def _build_log_format(fmt: str) -> str:
+    if fmt not in LOG_FORMATS:
+        raise ConfigError("logging.format", 'must be "text", "json" or "keyvalue"')
+    return fmt
+
+
+def _build_check_seconds(value: float) -> float:
+    # After a leader's host dies, a standby sends again within the server's keepalive timeout
+    # (~11 s) + one check + the in-flight grace (one check + 6 s): at most 6 keeps that < 30 s.
+    if not 0.2 <= value <= 6:
+        raise ConfigError("cluster.check_seconds", "must be between 0.2 and 6 seconds")
+    return float(value)
+
+
 def _build_log_level(level: str) -> str:
     if level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("logging.level", "must be DEBUG, INFO, WARNING or ERROR")
     return level.upper()
 
 
-def _build_groups(values: Any) -> tuple[InitialGroup, ...]:
+RHYTHM_KEYS = set(_SCHEMA["cadence"]) - {"enabled"}
+
+
+def _build_rhythm(key: str, values: Mapping[str, Any]) -> Rhythm:
+    """A rhythm from [cadence] defaults overlaid with a group's own values."""
+    window = values.get("time", "16:00-19:00")
+    try:
+        start, end = (_build_clock(key + ".time", part.strip()) for part in window.split("-"))
+        weekdays = tuple(
+            sorted(
+                {
+                    d
+                    for name in values.get("weekdays", ["tue", "thu"])
+                    for d in parse_weekdays(str(name), lang="en")
+                }
+            )
+        )
+        rhythm = Rhythm(
+            per_year=values.get("meetings_per_year", 3),
+            weekdays=weekdays,
+            window_start=start,
+            window_end=end,
+            duration_minutes=values.get("duration_minutes", 120),
+            location=values.get("location") or None,
+            lead_days=7 * values.get("lead_weeks", 6),
+            poll_days=values.get("poll_days", 10),
+            candidates=values.get("candidates", 5),
+            review=values.get("review", True),
+            review_days=values.get("review_days", 3),
+        )
+        rhythm.check()
+    except GremiumError as exc:
+        problem = exc.text.msgid.format(**exc.text.params)
+        raise ConfigError(key, problem) from None
+    except ValueError:
+        raise ConfigError(key + ".time", 'must look like "16:00-19:00"') from None
+    return rhythm
+
+
+def _build_groups(values: Any, cadence: Mapping[str, Any]) -> tuple[InitialGroup, ...]:
     if not isinstance(values, list):
         raise ConfigError("groups", "must be a list of [[groups]] tables")
     groups: list[InitialGroup] = []
@@ -320,9 +400,10 @@ def _build_groups(values: Any) -> tuple[InitialGroup, ...]:
         key = f"groups[{i}]"
         if not isinstance(item, dict):
             raise ConfigError(key, "must be a table with slug and name")
-        unknown = set(item) - {"slug", "name"}
+        unknown = set(item) - {"slug", "name"} - RHYTHM_KEYS
         if unknown:
-            raise ConfigError(f"{key}.{sorted(unknown)[0]}", "unknown key (known: name, slug)")
+            known = ", ".join(sorted({"slug", "name"} | RHYTHM_KEYS))
+            raise ConfigError(f"{key}.{sorted(unknown)[0]}", f"unknown key (known: {known})")
         slug, name = item.get("slug"), item.get("name")
         if not isinstance(slug, str) or not SLUG_RE.match(slug):
             raise ConfigError(f"{key}.slug", "must be 1-40 characters of a-z, 0-9 and -")
@@ -331,5 +412,9 @@ def _build_groups(values: Any) -> tuple[InitialGroup, ...]:
         if slug in seen:
             raise ConfigError(f"{key}.slug", f'"{slug}" is used twice')
         seen.add(slug)
-        groups.append(InitialGroup(slug=slug, name=name.strip()))
+        own = {k: v for k, v in item.items() if k in RHYTHM_KEYS}
+        rhythm = None
+        if cadence.get("enabled", True) and (cadence or own):
+            rhythm = _build_rhythm(key, {**cadence, **own})
+        groups.append(InitialGroup(slug=slug, name=name.strip(), rhythm=rhythm))
     return tuple(groups)

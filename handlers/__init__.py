@@ -15,7 +15,9 @@ from handlers import (
     poll_manage,
     polls,
     privacy,
+    schedule,
     start,
+    status,
     voting,
 )
 
@@ -25,6 +27,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     start.register(app)  # /start, consent, /help and blocked/unblocked updates
     membership.register(app)  # /groups, /join, /leave, /mygroups and their buttons
     admin.register(app)  # organiser and coordinator commands
+    status.register(app)  # /status for the organisers
     privacy.register(app)  # /privacy, /mydata, /forgetme, /language and their buttons
     links.register(app)  # /link and /unlink in group chats, supergroup migration
     announce.register(app)  # /announce, /announcements and their buttons
@@ -32,5 +35,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     voting.register(app)  # Yes / Maybe / No
     poll_manage.register(app)  # /polls, /remind and the coordinators' poll buttons
     meetings.register(app)  # /meetings, attendance, move and cancel
+    schedule.register(app)  # /schedule: each group's meeting rhythm
     inputs.register(app)  # private free text: input for what is being composed; after commands
     errors.register(app)  # catch-alls for unknown commands, text and buttons: keep last

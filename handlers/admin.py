@@ -17,6 +17,7 @@ from handlers import keyboards, menus, replies, texts
 from handlers.callbacks import ArchiveGroup, Dismiss, decode, matches
 from handlers.common import Actor, load_actor, require_admin, require_group_manager, resolve_group
 from handlers.context import Context
+from handlers.poll_flow import replan
 from storage import groups as group_repo
 from storage import members as member_repo
 from storage.models import Group, Member, Role
@@ -139,6 +140,7 @@ async def archive_button(update: Update, context: Context) -> None:
         if group.archived_at is None:
             group.archived_at = bd.clock.now()
             session.add(group)
+            await replan(session, bd, group)  # an archived group's planned steps are cancelled
             text = actor.lang._(
                 "{group} is archived. Its history is kept.", group=escape(group.name)
             )

@@ -86,6 +86,7 @@ class PollStep(enum.StrEnum):
     DEADLINE = "d"
     LOCATION = "l"
     NOTE = "n"
+    DATES = "t"  # replace the suggested dates of a planned poll
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("poll", N_("Start a date poll for a group"), Level.COORDINATOR),
     Command("polls", N_("Open date polls: close, extend, change"), Level.COORDINATOR),
     Command("remind", N_("Remind members who have not voted"), Level.COORDINATOR),
+    Command("schedule", N_("Meeting rhythm of my groups"), Level.COORDINATOR),
     Command("members", N_("Members of a group: /members name"), Level.COORDINATOR),
     Command("cancel", N_("Stop writing an announcement"), Level.COORDINATOR),
     Command("newgroup", N_("Create a group: /newgroup name"), Level.ADMIN),
@@ -59,6 +60,7 @@ COMMANDS: tuple[Command, ...] = (
         N_("Remove a coordinator: /removecoordinator group person"),
         Level.ADMIN,
     ),
+    Command("status", N_("How the bot is doing: deliveries, schedule, errors"), Level.ADMIN),
 )
 
 

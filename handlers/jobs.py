@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.broadcast import release_due
+from handlers.cadence import open_step, review_step
 from handlers.context import BotData, Context
 from handlers.poll_flow import close_poll, remind, remind_meeting
 from handlers.privacy import retention_sweep
@@ -47,6 +48,8 @@ WORK: dict[TaskKind, Callable[[AsyncSession, BotData, DueTask], Awaitable[None]]
     TaskKind.POLL_CLOSE: _close,
     TaskKind.POLL_REMINDER: _poll_reminder,
     TaskKind.MEETING_REMINDER: _meeting_reminder,
+    TaskKind.CADENCE_REVIEW: review_step,
+    TaskKind.CADENCE_OPEN: open_step,
 }
 
 

@@ -15,7 +15,7 @@ from handlers import poll_texts as ptexts
 from handlers.callbacks import Attend, MeetingManage, MeetingStep, decode, encode, matches
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
-from handlers.poll_flow import announce_meeting
+from handlers.poll_flow import announce_meeting, replan
 from storage import groups as group_repo
 from storage import meetings as repo
 from storage import tasks
@@ -128,6 +128,7 @@ async def manage_button(update: Update, context: Context) -> None:
             session.add(meeting)
             await tasks.cancel(session, kind=TaskKind.MEETING_REMINDER, ref_id=meeting.id)
             await announce_meeting(session, bd, meeting, group, cancelled=True)
+            await replan(session, bd, group)
             reply = actor.lang._("The meeting is cancelled; everyone was told.")
         else:
             await clear_pending_inputs(session, member_id=member.id)
@@ -163,6 +164,7 @@ async def take_text(
     meeting.editing_by = None
     session.add(meeting)
     await announce_meeting(session, bd, meeting, group, changed=True)
+    await replan(session, bd, group)
     return actor.lang._(
         "The meeting moved to {when}; everyone got the new calendar file.",
         when=ptexts.meeting_when(actor.lang, meeting, tz),

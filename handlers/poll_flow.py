@@ -9,13 +9,15 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from domain.dates import Candidate
 from domain.delivery import quiet_hours_release
 from domain.errors import GremiumError
 from domain.i18n import Lang
@@ -32,6 +34,7 @@ from storage import members as member_repo
 from storage import outbox, tasks
 from storage import polls as repo
 from storage.models import (
+    DraftStep,
     Group,
     Meeting,
     MeetingStatus,
@@ -44,6 +47,7 @@ from storage.models import (
 )
 
 log = logging.getLogger(__name__)
+DEFAULT_DEADLINE = timedelta(days=10)
 
 
 def _text(text: str, markup: Any = None) -> dict[str, Any]:
@@ -298,7 +302,15 @@ async def fix_meeting(
         now=bd.clock.now(),
     )
     await announce_meeting(session, bd, meeting, group)
+    await replan(session, bd, group)
     return meeting
+
+
+async def replan(session: AsyncSession, bd: BotData, group: Group) -> None:
+    """Meetings and polls changed: plan the group's next cycle from them."""
+    from handlers.cadence import plan_group  # cadence builds on this module
+
+    await plan_group(session, bd, group)
 
 
 def ics_for(
@@ -493,3 +505,48 @@ async def notify_members(
             group=group,
         )
     return count
+
+
+def default_deadline(now: datetime, first: datetime) -> datetime:
+    """Ten days from now, but never after the first date (then the day before it)."""
+    deadline = now + DEFAULT_DEADLINE
+    if deadline >= first - timedelta(hours=12):
+        deadline = first - timedelta(days=1)
+    if deadline <= now + timedelta(hours=1):
+        raise GremiumError(
+            "The first date is too soon for a poll. Choose dates at least two days ahead."
+        )
+    return deadline
+
+
+async def store_candidates(
+    session: AsyncSession, bd: BotData, poll: Poll, candidates: list[Candidate]
+) -> None:
+    """Keep the candidates as the draft's options and set the default deadline."""
+    assert poll.id is not None
+    length = timedelta(minutes=poll.duration_minutes)
+    options = [
+        repo.NewOption(
+            starts_at=c.begins,
+            ends_at=None if c.all_day else (c.end or c.begins + length),
+            all_day=c.all_day,
+        )
+        for c in candidates
+    ]
+    await repo.replace_options(session, poll_id=poll.id, options=options)
+    poll.deadline = default_deadline(bd.clock.now(), min(c.begins for c in candidates))
+    poll.step = DraftStep.PREVIEW
+    session.add(poll)
+
+
+async def busy_days(
+    session: AsyncSession, group: Group, first: date, last: date, tz: ZoneInfo
+) -> set[date]:
+    """Days on which members of this group already meet in another group."""
+    assert group.id is not None
+    start = datetime.combine(first, time(0), tz)
+    end = datetime.combine(last + timedelta(days=1), time(0), tz)
+    starts = await meeting_repo.meetings_of_members_elsewhere(
+        session, group_id=group.id, start=start, end=end
+    )
+    return {s.astimezone(tz).date() for s in starts}

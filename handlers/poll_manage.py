@@ -31,6 +31,7 @@ from handlers.poll_flow import (
     notify_members,
     poll_payload,
     remind,
+    replan,
     schedule_poll_tasks,
 )
 from handlers.polls import checked_deadline, managed_groups
@@ -202,6 +203,7 @@ async def _manage(
                 + lg._("The date poll of <b>{group}</b> was cancelled.", group=escape(group.name))
             ),
         )
+        await replan(session, bd, group)
         return lang._("The poll was cancelled and the members were told."), None
     if step == PollManageStep.REMOVE:
         options = await repo.list_options(session, poll_id=poll.id)

@@ -11,7 +11,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from domain.dates import (
-    Candidate,
     TimeWindow,
     parse_candidates,
     parse_deadline,
@@ -31,15 +30,13 @@ from handlers.callbacks import (
 )
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
-from handlers.poll_flow import open_poll
+from handlers.poll_flow import busy_days, open_poll, store_candidates
 from storage import groups as group_repo
-from storage import meetings as meeting_repo
 from storage import polls as repo
 from storage.inputs import clear_pending_inputs
 from storage.models import DraftStep, Group, Poll, PollStatus
 
 log = logging.getLogger(__name__)
-DEFAULT_DEADLINE = timedelta(days=10)
 SUGGEST_WEEKDAYS = (1, 3)  # Tuesday and Thursday, until the group sets its own rhythm
 SUGGEST_WINDOW = TimeWindow(time(17, 0), time(19, 0))
 SUGGEST_COUNT = 5
@@ -124,9 +121,10 @@ def preview_keyboard(lang: Lang, poll: Poll, members: int) -> InlineKeyboardMark
         return InlineKeyboardButton(label, callback_data=encode(PollDraftAction(step, pid)))
 
     send = lang.ngettext("Send to {n} member", "Send to {n} members", members)
+    dates = [button("✏️ " + lang._("Change dates"), PollStep.DATES)] if poll.planned else []
     return InlineKeyboardMarkup(
         [
-            [button("✅ " + send, PollStep.SEND)],
+            [button("✅ " + send, PollStep.SEND), *dates],
             [
                 button("⏳ " + lang._("Deadline"), PollStep.DEADLINE),
                 button("📍 " + lang._("Place"), PollStep.LOCATION),
@@ -150,51 +148,6 @@ async def preview(
     text = ptexts.poll_message(lang, poll, group, options, {}, 0, members, tz)
     head = lang._("Preview: this is what the members will get.")
     return f"<i>{head}</i>\n\n{text}", preview_keyboard(lang, poll, members)
-
-
-def default_deadline(now: datetime, first: datetime) -> datetime:
-    """Ten days from now, but never after the first date (then the day before it)."""
-    deadline = now + DEFAULT_DEADLINE
-    if deadline >= first - timedelta(hours=12):
-        deadline = first - timedelta(days=1)
-    if deadline <= now + timedelta(hours=1):
-        raise GremiumError(
-            "The first date is too soon for a poll. Choose dates at least two days ahead."
-        )
-    return deadline
-
-
-async def store_candidates(
-    session: AsyncSession, bd: BotData, poll: Poll, candidates: list[Candidate]
-) -> None:
-    """Keep the candidates as the draft's options and set the default deadline."""
-    assert poll.id is not None
-    length = timedelta(minutes=poll.duration_minutes)
-    options = [
-        repo.NewOption(
-            starts_at=c.begins,
-            ends_at=None if c.all_day else (c.end or c.begins + length),
-            all_day=c.all_day,
-        )
-        for c in candidates
-    ]
-    await repo.replace_options(session, poll_id=poll.id, options=options)
-    poll.deadline = default_deadline(bd.clock.now(), min(c.begins for c in candidates))
-    poll.step = DraftStep.PREVIEW
-    session.add(poll)
-
-
-async def busy_days(
-    session: AsyncSession, group: Group, first: date, last: date, tz: ZoneInfo
-) -> set[date]:
-    """Days on which members of this group already meet in another group."""
-    assert group.id is not None
-    start = datetime.combine(first, time(0), tz)
-    end = datetime.combine(last + timedelta(days=1), time(0), tz)
-    starts = await meeting_repo.meetings_of_members_elsewhere(
-        session, group_id=group.id, start=start, end=end
-    )
-    return {s.astimezone(tz).date() for s in starts}
 
 
 def parse_period(text: str, *, tz: ZoneInfo, now: datetime, lang: str) -> tuple[date, date]:
@@ -275,6 +228,13 @@ PROMPTS = {
             "such as 7 days."
         ),
     ),
+    PollStep.DATES: (
+        DraftStep.OPTIONS,
+        N_(
+            "Send me the dates you want instead, one per line, for example 12.03.2027 17:00. "
+            "At most 12 dates."
+        ),
+    ),
     PollStep.LOCATION: (DraftStep.LOCATION, N_("Where will the meeting be? Send - for no place.")),
     PollStep.NOTE: (DraftStep.NOTE, N_("Send a short note for the members, or - for none.")),
     PollStep.SUGGEST: (
@@ -300,10 +260,14 @@ async def draft_button(update: Update, context: Context) -> None:
         if poll is None or poll.status != PollStatus.DRAFT:
             raise GremiumError("This poll was already sent or cancelled.")
         member = actor.require_member()
-        if poll.author_id != member.id:
-            raise GremiumError("This is someone else's poll.")
         group = await group_repo.get_group(session, group_id=poll.group_id)
         assert group is not None
+        if poll.planned:  # any coordinator of the group may review a planned poll
+            await require_group_manager(session, actor, group)
+            await clear_pending_inputs(session, member_id=member.id or 0)
+            poll.author_id = member.id
+        elif poll.author_id != member.id:
+            raise GremiumError("This is someone else's poll.")
         await require_group_manager(session, actor, group)
         reply = await _draft_step(session, bd, actor, poll, data.step)
     await query.answer()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -387,6 +388,9 @@ class GroupRhythm(SQLModel, table=True):
     candidates: int = Field(sa_column=Column(Integer, nullable=False))
     review: bool = Field(sa_column=Column(Boolean, nullable=False))
     review_days: int = Field(sa_column=Column(Integer, nullable=False))
+    #: The middle of the last planned cycle's target period: the next cycle counts from it
+    #: when that cycle ended without a meeting (e.g. its poll was cancelled).
+    last_cycle_center: date | None = Field(default=None, sa_column=Column(Date))
 
 
 class DueTask(SQLModel, table=True):
@@ -406,3 +410,19 @@ class DueTask(SQLModel, table=True):
     cancelled: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, default=False)
     )
+
+
+class InboundUpdate(SQLModel, table=True):
+    """An update from Telegram, kept from its arrival until it is handled (then its content is
+    dropped and only the id stays a few days, to recognise the same update delivered again)."""
+
+    __tablename__ = "inbound_update"
+
+    #: Telegram's update_id (increasing per bot; random again after a week without updates).
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    #: The update as Telegram sent it, until it is handled; personal data, so dropped then.
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    handled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    #: How often a restart handed the update to the handlers again (a crash while handling).
+    replays: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))

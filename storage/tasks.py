@@ -83,3 +83,20 @@ async def next_due(session: AsyncSession) -> datetime | None:
         .limit(1)
     )
     return result.first()
+
+
+async def open_for(
+    session: AsyncSession, *, kinds: tuple[TaskKind, ...], ref_id: int
+) -> list[DueTask]:
+    """The open tasks of these kinds for one thing, soonest first."""
+    result = await session.exec(
+        select(DueTask)
+        .where(
+            col(DueTask.kind).in_(kinds),
+            DueTask.ref_id == ref_id,
+            col(DueTask.done_at).is_(None),
+            col(DueTask.cancelled).is_(False),
+        )
+        .order_by(col(DueTask.due_at))
+    )
+    return list(result.all())

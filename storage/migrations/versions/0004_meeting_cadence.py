@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import storage.types
-
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -36,6 +34,7 @@ def upgrade() -> None:
         sa.Column("candidates", sa.Integer(), nullable=False),
         sa.Column("review", sa.Boolean(), nullable=False),
         sa.Column("review_days", sa.Integer(), nullable=False),
+        sa.Column("last_cycle_center", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(
             ["group_id"],
             ["workgroup.id"],
