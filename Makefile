@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= config.toml
+SANDBOX_PORT ?= 8080
 
 .DEFAULT_GOAL := help
 
@@ -25,6 +26,9 @@ i18n-compile: $(STAMP)
 
 run: $(STAMP) i18n-compile ## Run the bot (reads ./config.toml, or CONFIG=path)
 	$(BIN)/gremium run --config $(CONFIG)
+
+sandbox: $(STAMP) i18n-compile ## Try the whole bot in a browser at http://127.0.0.1:8080: no Telegram, no token
+	$(BIN)/gremium sandbox --port $(SANDBOX_PORT)
 
 emulator: $(STAMP) ## Run the local Bot API emulator on http://127.0.0.1:8081
 	$(BIN)/python -m sandbox.emulator --host 127.0.0.1 --port 8081
@@ -53,4 +57,4 @@ i18n: $(STAMP) ## Re-extract messages and update the catalogues under locales/
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help venv run emulator test lint fmt check i18n i18n-compile clean
+.PHONY: help venv run sandbox emulator test lint fmt check i18n i18n-compile clean

@@ -1,4 +1,5 @@
-"""The command line: ``gremium run``, ``gremium db upgrade``. The one composition root."""
+"""The command line: ``gremium run``, ``gremium db upgrade``, ``gremium sandbox``. The one
+composition root."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (("upgrade", "apply migrations"), ("current", "show the schema version")):
         p = db_sub.add_parser(name, help=text)
         p.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+    sandbox = sub.add_parser(
+        "sandbox", help="try the whole bot in a browser, without Telegram or a token"
+    )
+    sandbox.add_argument("--port", type=int, default=8080, help="the page's port (8080)")
+    sandbox.add_argument(
+        "--host", default="127.0.0.1", help="the page's address (127.0.0.1: this machine only)"
+    )
     return parser
 
 
@@ -44,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     # python-telegram-bot 22: durations as timedelta, as its next major version does by default.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = _parser().parse_args(argv)
+    if args.command == "sandbox":
+        return _sandbox(args.host, args.port)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -75,6 +85,21 @@ def _db(settings: Settings, command: str) -> int:
     head = migrate.head_revision()
     print(f"database revision: {rev or 'empty'} (code expects {head})")
     return 0 if rev == head else 1
+
+
+def _sandbox(host: str, port: int) -> int:
+    """The emulator, the real bot and the page, with a throwaway database; no config needed."""
+    from bot.sandbox import PortTaken, serve
+
+    configure_logging("WARNING")
+    try:
+        return asyncio.run(serve(host, port))
+    except PortTaken as exc:
+        print(f"gremium sandbox: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nSandbox stopped.", file=sys.stderr)
+        return 0
 
 
 def _run(settings: Settings) -> int:

@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.app import GremiumApp, build_application
 from bot.config import Settings
 from bot.processing import TrackingUpdateProcessor
@@ -213,7 +215,7 @@ class Sandbox:
         return min(steps, key=lambda s: s.at) if steps else None
 
     @staticmethod
-    async def _describe(session: Any, task: DueTask) -> str:
+    async def _describe(session: AsyncSession, task: DueTask) -> str:
         group_id: int | None = None
         if task.kind == TaskKind.MEETING_REMINDER:
             meeting = await meeting_repo.get_meeting(session, meeting_id=task.ref_id)
@@ -319,10 +321,10 @@ async def serve(host: str, port: int) -> int:
     """Run the sandbox until Ctrl-C (``gremium sandbox``)."""
     check_port(host, port)
     sandbox = Sandbox()
-    print("Starting the sandbox: emulator, bot and personas ...", flush=True)
-    await sandbox.start()
     page = PageServer(sandbox.emu, sandbox)
+    print("Starting the sandbox: emulator, bot and personas ...", flush=True)
     try:
+        await sandbox.start()
         try:
             url = await page.start(host, port)
         except OSError as exc:

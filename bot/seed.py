@@ -50,9 +50,9 @@ PERSONAS = (
         ("ausbildung-arbeit", "bildung"),
         coordinates=("ausbildung-arbeit",),
     ),
-    Persona(1004, "Amira", "Haddad", "ar", ("bildung", "gesundheit")),
-    Persona(1005, "Olena", "Kovalenko", "uk", ("bildung", "wohnen")),
-    Persona(1006, "Dmitri", "Volkov", "ru", ("ausbildung-arbeit", "kultur")),
+    Persona(1004, "أميرة", "حداد", "ar", ("bildung", "gesundheit")),
+    Persona(1005, "Олена", "Коваленко", "uk", ("bildung", "wohnen")),
+    Persona(1006, "Дмитрий", "Волков", "ru", ("ausbildung-arbeit", "kultur")),
     Persona(1007, "Grace", "Mensah", "en", ("bildung", "interkulturelle-oeffnung")),
     Persona(1008, "Lukas", "Becker", "de", ("gesundheit", "wohnen")),
 )

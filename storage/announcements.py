@@ -91,6 +91,17 @@ async def due_scheduled(session: AsyncSession, *, now: datetime) -> list[Announc
     return list(result.all())
 
 
+async def next_scheduled(session: AsyncSession) -> Announcement | None:
+    """The scheduled announcement that goes out next."""
+    result = await session.exec(
+        select(Announcement)
+        .where(Announcement.status == AnnouncementStatus.SCHEDULED)
+        .order_by(col(Announcement.scheduled_for))
+        .limit(1)
+    )
+    return result.first()
+
+
 async def list_recent(
     session: AsyncSession, *, group_ids: set[int] | None, sender_id: int | None, limit: int = 10
 ) -> list[Announcement]:

@@ -86,6 +86,17 @@ async def next_due(session: AsyncSession) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
+async def held(session: AsyncSession, *, now: datetime) -> tuple[int, datetime | None]:
+    """Pending rows not due yet (held for quiet hours or a retry): how many, and the earliest."""
+    result = await session.exec(
+        select(func.count(col(Delivery.id)), func.min(Delivery.not_before)).where(
+            Delivery.status == DeliveryStatus.PENDING, col(Delivery.not_before) > now
+        )
+    )
+    count, earliest = result.one()
+    return int(count), earliest if isinstance(earliest, datetime) else None
+
+
 async def release_in_flight(session: AsyncSession) -> int:
     """After a restart: rows left in 'sending' were in flight at the crash; send them again."""
     result = await session.exec(
