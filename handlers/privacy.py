@@ -9,7 +9,7 @@ from html import escape
 from telegram import CallbackQuery, InputFile, Update, User
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from domain.i18n import SUPPORTED_LANGUAGES, normalize_language
+from domain.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, normalize_language
 from domain.retention import months_before
 from handlers import keyboards, menus
 from handlers import privacy_texts as ptexts
@@ -112,6 +112,14 @@ async def forget_button(update: Update, context: Context) -> None:
         await menus.clear_chat_menu(context.bot, query.from_user.id)
 
 
+def language_code(text: str) -> str | None:
+    """The language meant by a code ("tr", "de-AT") or a name in that language ("Türkçe")."""
+    if (code := normalize_language(text, "")) in SUPPORTED_LANGUAGES:
+        return code
+    names = {name.casefold(): code for code, name in LANGUAGE_NAMES.items()}
+    return names.get(text.casefold())
+
+
 async def language_command(update: Update, context: Context) -> None:
     """Switch language: /language tr, or buttons with each language's own name."""
     if (message := update.effective_message) is None or (user := update.effective_user) is None:
@@ -122,7 +130,7 @@ async def language_command(update: Update, context: Context) -> None:
     wanted = (context.args or [""])[0].strip()
     if not wanted:
         text = ptexts.choose_language(actor.lang)
-    elif (code := normalize_language(wanted, "")) in SUPPORTED_LANGUAGES:
+    elif (code := language_code(wanted)) is not None:
         await _switch(context, user, code)
         return
     else:
