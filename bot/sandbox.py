@@ -14,6 +14,7 @@ import contextlib
 import errno
 import logging
 import shutil
+import signal
 import socket
 import tempfile
 from dataclasses import dataclass
@@ -131,17 +132,19 @@ class Sandbox:
             await seed(self.emu, self.settle)
 
     async def stop(self) -> None:
-        """Stop the bot and the emulator and delete the database."""
+        """Stop the bot and the emulator and delete the database (whatever fails on the way)."""
         app, self._app = self._app, None
-        if app is not None:
-            assert app.updater is not None
-            await app.updater.stop()
-            await app.stop()
-            assert app.post_shutdown is not None
-            await app.post_shutdown(app)
-            await app.shutdown()
-        await self.emu.stop()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        try:
+            if app is not None:
+                assert app.updater is not None
+                await app.updater.stop()
+                await app.stop()
+                assert app.post_shutdown is not None
+                await app.post_shutdown(app)
+                await app.shutdown()
+        finally:
+            await self.emu.stop()
+            shutil.rmtree(self._dir, ignore_errors=True)
 
     async def settle(self, timeout: float = 20.0) -> None:
         """Wait until every update is handled and the outbox has sent what is due now."""
@@ -318,8 +321,10 @@ def port_problem(host: str, port: int, exc: OSError) -> str:
 
 
 async def serve(host: str, port: int) -> int:
-    """Run the sandbox until Ctrl-C (``gremium sandbox``)."""
+    """Run the sandbox until Ctrl-C or SIGTERM (``gremium sandbox``)."""
     check_port(host, port)
+    stopped = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     sandbox = Sandbox()
     page = PageServer(sandbox.emu, sandbox)
     print("Starting the sandbox: emulator, bot and personas ...", flush=True)
@@ -337,7 +342,7 @@ async def serve(host: str, port: int) -> int:
                 flush=True,
             )
         print("  Press Ctrl-C to stop; the sandbox's database is deleted then.", flush=True)
-        await asyncio.Event().wait()
+        await stopped.wait()
     finally:
         await page.stop()
         await sandbox.stop()

@@ -200,8 +200,10 @@ function renderPersonas() {
 
 function unread(chatId) {
   const seen = S.seen.get(chatId) || 0;
+  // What the chat's owner (or, in a group, the one acting now) has not read yet.
+  const reader = isGroup(chatId) ? S.personaId : chatId;
   return (S.messages.get(chatId) || []).filter(
-    (m) => m.message_id > seen && m.sender_id !== S.personaId).length;
+    (m) => m.message_id > seen && m.sender_id !== reader).length;
 }
 
 function preview(chatId) {
