@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
 import handlers
 from bot.config import Settings
+from bot.inbox import InboxQueue
 from bot.processing import TrackingUpdateProcessor
 from bot.telegram_bot import GremiumBot
 from domain.clock import Clock
@@ -43,12 +44,13 @@ def build_application(
     *,
     sessionmaker: SessionMaker,
     clock: Clock,
-    update_processor: BaseUpdateProcessor | None = None,
+    update_processor: TrackingUpdateProcessor | None = None,
     engine: AsyncEngine | None = None,
 ) -> GremiumApp:
     """The bot, wired to its database, clock and translations, with every handler registered."""
-    request = HTTPXRequest(connect_timeout=10, read_timeout=15, write_timeout=15)
-    polling = HTTPXRequest(connect_timeout=10, read_timeout=40, write_timeout=15)
+    timeout = settings.request_timeout
+    request = HTTPXRequest(connect_timeout=10, read_timeout=timeout, write_timeout=timeout)
+    polling = HTTPXRequest(connect_timeout=10, read_timeout=40, write_timeout=timeout)
     bot = GremiumBot(
         settings.token,
         base_url=settings.bot_base_url,
@@ -64,7 +66,11 @@ def build_application(
         .post_init(partial(_post_init, settings))
     )
     builder = builder.post_shutdown(partial(_post_shutdown, engine))
-    builder = builder.concurrent_updates(update_processor or TrackingUpdateProcessor())
+    # Updates are stored before Telegram is told they arrived, and marked once handled.
+    inbox = InboxQueue(sessionmaker, clock)
+    processor = update_processor or TrackingUpdateProcessor()
+    processor.after = inbox.handled
+    builder = builder.update_queue(inbox).concurrent_updates(processor)
     app: GremiumApp = builder.build()
     bd: BotData = app.bot_data
     bd.sessionmaker = sessionmaker
@@ -130,6 +136,8 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
     await bd.leadership.start()
     if not bd.leadership.is_leader:
         log.info("standby: another instance leads; answering updates only")
+    if isinstance(app.update_queue, InboxQueue):
+        await app.update_queue.replay(app.bot)
     await register_default_menus(app.bot, bd.translator)
     await refresh_admin_menus(app.bot, bd)
 

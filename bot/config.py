@@ -60,6 +60,8 @@ class Settings:
     database_url: str
     api_root: str = DEFAULT_API_ROOT
     mode: str = "polling"
+    #: Seconds to wait for Telegram's answer to a request before trying again.
+    request_timeout: float = 15.0
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Berlin"))
     default_language: str = "de"
@@ -94,7 +96,7 @@ class Settings:
 
 # The schema: section -> key -> expected Python type. Unknown keys are errors.
 _SCHEMA: Mapping[str, Mapping[str, type | tuple[type, ...]]] = {
-    "telegram": {"token": str, "api_root": str, "mode": str},
+    "telegram": {"token": str, "api_root": str, "mode": str, "timeout": (int, float)},
     "webhook": {"url": str, "listen": str, "port": int, "path": str, "secret_token": str},
     "database": {"url": str},
     "organisation": {
@@ -221,6 +223,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         database_url=database_url,
         api_root=api_root,
         mode=mode,
+        request_timeout=_build_timeout(_get(raw, "telegram", "timeout", 15)),
         webhook=webhook,
         timezone=_build_timezone(_get(raw, "organisation", "timezone", "Europe/Berlin")),
         default_language=_build_language(_get(raw, "organisation", "default_language", "de")),
@@ -264,6 +267,12 @@ def _build_webhook(raw: Mapping[str, Any], mode: str) -> WebhookSettings:
     if not 0 < hook.port < 65536:
         raise ConfigError("webhook.port", "must be between 1 and 65535")
     return hook
+
+
+def _build_timeout(seconds: float) -> float:
+    if not 0 < seconds <= 300:
+        raise ConfigError("telegram.timeout", "must be more than 0 and at most 300 seconds")
+    return float(seconds)
 
 
 def _build_timezone(name: str) -> ZoneInfo:

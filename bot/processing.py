@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -12,10 +12,12 @@ from telegram.ext import SimpleUpdateProcessor
 
 class TrackingUpdateProcessor(SimpleUpdateProcessor):
     """Processes updates of different people concurrently, one person's in order, and counts
-    those in progress (so tests, the sandbox and the benchmark know when the bot is idle)."""
+    those in progress (so tests, the sandbox and the benchmark know when the bot is idle).
+    ``after`` is awaited once the handlers are done with an update (the inbox marks it)."""
 
     def __init__(self, max_concurrent_updates: int = 16) -> None:
         super().__init__(max_concurrent_updates)
+        self.after: Callable[[object], Awaitable[None]] | None = None
         self.in_progress = 0
         self.processed = 0
         self._idle = asyncio.Event()
@@ -34,6 +36,8 @@ class TrackingUpdateProcessor(SimpleUpdateProcessor):
         try:
             async with lock:
                 await coroutine
+            if self.after is not None:
+                await self.after(update)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:

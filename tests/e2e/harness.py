@@ -6,12 +6,14 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.app import GremiumApp, build_application
 from bot.config import InitialGroup, Settings
+from bot.inbox import InboxQueue
 from bot.processing import TrackingUpdateProcessor
 from domain.clock import FakeClock
 from handlers.jobs import sweep
@@ -62,6 +64,12 @@ class World:
                 await self.app.bot_data.throttle.flush()
             await self._updates_handled(timeout)
 
+    @property
+    def duplicates(self) -> int:
+        """Updates delivered again and dropped by the inbox."""
+        queue = self.app.update_queue
+        return queue.duplicates if isinstance(queue, InboxQueue) else 0
+
     async def tick(self, delta: timedelta = timedelta(0)) -> None:
         """Move the clock forward, run the periodic sweep once, and settle."""
         self.clock.advance(delta)
@@ -77,7 +85,7 @@ class World:
                 if (
                     self.processor.in_progress == 0
                     and self.app.update_queue.empty()
-                    and self.processor.processed >= self.emu.delivered_updates
+                    and self.processor.processed + self.duplicates >= self.emu.delivered_updates
                     and self.emu.in_flight == 0
                 ):
                     return
@@ -132,8 +140,10 @@ async def running_bot(
     clock: FakeClock,
     admins: frozenset[int] = frozenset({ADMIN_ID}),
     groups: tuple[InitialGroup, ...] = GROUPS,
+    **overrides: Any,
 ) -> AsyncIterator[World]:
-    """Start the emulator and the real bot against it; stop both afterwards."""
+    """Start the emulator and the real bot against it; stop both afterwards. ``overrides``
+    replace settings (e.g. ``request_timeout``)."""
     emu = Emulator(spec_path=spec_path(), clock=clock)
     await emu.start()
     settings = Settings(
@@ -147,6 +157,7 @@ async def running_bot(
         tally_edit_seconds=0.2,
         per_chat_interval=0.05,
     )
+    settings = replace(settings, **overrides)
     processor = TrackingUpdateProcessor()
     app = build_application(
         settings, sessionmaker=sessionmaker, clock=clock, update_processor=processor

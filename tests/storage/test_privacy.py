@@ -196,7 +196,7 @@ async def test_export_holds_everything_about_the_member(
 async def test_export_covers_every_reference_to_a_member() -> None:
     """Each foreign key to member.id is either explained or exported generically."""
     refs = {(t.name, c.name) for t, c in privacy.member_references()}
-    assert privacy.EXPLAINED <= refs
+    assert refs >= privacy.EXPLAINED
     assert ("meeting", "editing_by") in refs
 
 

@@ -1,0 +1,131 @@
+"""The application's update queue, kept in the database until each update is handled.
+
+Telegram forgets an update once the bot has confirmed it: by asking getUpdates for a later
+offset, or by answering the webhook request with 200. python-telegram-bot confirms polled
+updates with its very next request, long before the handlers are done, so a crash would lose
+every update in hand. Here ``put`` stores the update in the ``inbound_update`` table before it
+returns, and both the updater and the webhook server call ``put`` before they confirm. After
+the handlers are done, the update processor marks it handled. At the next start, what arrived
+but was never handled is handed to the handlers again, in its order, so nothing is lost; only
+an update in hand at the crash can be handled twice (after its work was committed but before
+it was marked), and the handlers are idempotent for that (upserts, state transitions that
+check the state they come from, outbox rows unique per recipient).
+
+The same table recognises an update Telegram delivers again (polling after a restart, a
+webhook retry after a timeout): a second ``put`` of a stored update_id is dropped, so it
+changes nothing. Ids are kept for a few days; Telegram numbers updates afresh only after a
+week without any.
+
+Note for several instances behind one webhook: ``replay`` at start takes every unhandled
+update, also those another live instance has in hand at that moment; those are handled twice
+(idempotently, as above).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Bot, Update
+
+from domain.clock import Clock
+from storage import inbox
+from storage.db import SessionMaker
+
+log = logging.getLogger(__name__)
+
+#: How long the ids of handled updates are kept to recognise repeats.
+KEEP = timedelta(days=3)
+#: An update the process died on this often is given up (it may be what kills it).
+MAX_REPLAYS = 3
+PRUNE_EVERY = 3600.0
+
+
+class InboxQueue(asyncio.Queue[object]):
+    """An asyncio queue whose ``put`` first stores an update, and drops one seen before."""
+
+    def __init__(self, sessionmaker: SessionMaker, clock: Clock) -> None:
+        super().__init__()
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+        #: Updates delivered again and dropped (tests and the benchmark read this).
+        self.duplicates = 0
+        #: Updates handed to the handlers again after a restart.
+        self.replayed = 0
+        self._pruned_at: float | None = None
+
+    async def put(self, item: object) -> None:
+        """Queue ``item``; an update only once it is stored, and only the first time."""
+        if isinstance(item, Update):
+            if not await self._store(item):
+                self.duplicates += 1
+                log.info("update %s arrived again; ignored", item.update_id)
+                return
+            if self._pruned_at is None or time.monotonic() - self._pruned_at > PRUNE_EVERY:
+                await self.prune()
+        await super().put(item)
+
+    async def _store(self, update: Update) -> bool:
+        """Store the update; while the database is away, wait (Telegram keeps it meanwhile)."""
+        pause = 0.5
+        while True:
+            try:
+                async with self.sessionmaker.begin() as session:
+                    return await inbox.store(
+                        session,
+                        update_id=update.update_id,
+                        payload=update.to_dict(),
+                        now=self.clock.now(),
+                    )
+            except (SQLAlchemyError, OSError):
+                log.exception("inbox: could not store update %s; trying again", update.update_id)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
+
+    async def handled(self, update: object) -> None:
+        """The handlers are done with ``update``: it will not be replayed."""
+        if not isinstance(update, Update):
+            return
+        try:
+            async with self.sessionmaker.begin() as session:
+                await inbox.mark_handled(session, update_id=update.update_id, now=self.clock.now())
+        except (SQLAlchemyError, OSError):  # replayed at the next start; handlers are idempotent
+            log.exception("inbox: could not mark update %s handled", update.update_id)
+
+    async def replay(self, bot: Bot) -> int:
+        """Queue what arrived but was not handled before the last stop; returns how many."""
+        async with self.sessionmaker.begin() as session:
+            rows = await inbox.list_unhandled(session)
+            for row in rows:
+                await inbox.count_replay(session, update_id=row.update_id)
+        count = 0
+        for row in rows:
+            if row.payload is None or row.replays >= MAX_REPLAYS:
+                log.error("inbox: update %s given up after %d replays", row.update_id, row.replays)
+                async with self.sessionmaker.begin() as session:
+                    await inbox.mark_handled(
+                        session, update_id=row.update_id, now=self.clock.now()
+                    )
+                continue
+            update = Update.de_json(row.payload, bot)
+            await super().put(update)
+            count += 1
+        if count:
+            log.warning("inbox: %d updates were not handled before the last stop; handling", count)
+        self.replayed += count
+        return count
+
+    async def prune(self) -> None:
+        """Forget updates older than :data:`KEEP`."""
+        self._pruned_at = time.monotonic()
+        try:
+            async with self.sessionmaker.begin() as session:
+                gone = await inbox.prune(session, before=self.clock.now() - KEEP)
+        except (SQLAlchemyError, OSError):
+            log.exception("inbox: pruning failed")
+            return
+        if gone:
+            log.info("inbox: forgot %d old updates", gone)
