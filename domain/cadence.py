@@ -95,10 +95,12 @@ def next_cycle(rhythm: Rhythm, *, last_meeting: date | None, today: date) -> Cyc
     """The cycle after ``last_meeting`` (or the first one, starting as soon as possible)."""
     half = rhythm.half_period
     lead = timedelta(days=rhythm.lead_days)
+    # The soonest a cycle can start: the coordinators get their review time, then the lead.
+    soonest = today + lead + timedelta(days=rhythm.review_days if rhythm.review else 0)
     if last_meeting is None:
-        start = today + lead
+        start = soonest
     else:
-        start = max(last_meeting + rhythm.interval - half, today + lead)
+        start = max(last_meeting + rhythm.interval - half, soonest)
     end = start + 2 * half
     open_on = start - lead
     review_on = open_on - timedelta(days=rhythm.review_days) if rhythm.review else None

@@ -30,6 +30,7 @@ from storage.models import DueTask, Group, GroupRhythm, Poll, PollStatus, TaskKi
 log = logging.getLogger(__name__)
 STEP_HOUR = time(10, 0)  # cadence steps happen at 10:00 in the group's time zone
 KINDS = (TaskKind.CADENCE_REVIEW, TaskKind.CADENCE_OPEN)
+MIN_FALLBACK = 2
 
 
 def _clock(text: str) -> time:
@@ -120,24 +121,47 @@ async def plan_all(bd: BotData) -> int:
 
 
 async def candidates_for(
-    session: AsyncSession, bd: BotData, group: Group, rhythm: Rhythm, cycle: Cycle
+    session: AsyncSession,
+    bd: BotData,
+    group: Group,
+    rhythm: Rhythm,
+    cycle: Cycle,
+    *,
+    fallback: bool = True,
 ) -> list[Candidate]:
-    """Suggested dates for the cycle, skipping holidays and members' other meetings."""
+    """Suggested dates for the cycle, skipping holidays and members' other meetings; with
+    ``fallback``, fewer dates (down to two) when not enough days are free."""
     tz = group_zone(group, bd.timezone)
-    return suggest_dates(
-        first_day=cycle.target_start,
-        last_day=cycle.target_end,
-        weekdays=rhythm.weekdays,
-        window=TimeWindow(rhythm.window_start, rhythm.window_end),
-        count=rhythm.candidates,
-        now=bd.clock.now(),
-        duration=timedelta(minutes=rhythm.duration_minutes),
-        tz=tz,
-        state=bd.holiday_state,
-        extra_calendars=bd.extra_calendars,
-        busy_days=await busy_days(session, group, cycle.target_start, cycle.target_end, tz),
-        lang=bd.translator.default_language,
-    )
+    busy = await busy_days(session, group, cycle.target_start, cycle.target_end, tz)
+
+    def suggest(count: int) -> list[Candidate]:
+        return suggest_dates(
+            first_day=cycle.target_start,
+            last_day=cycle.target_end,
+            weekdays=rhythm.weekdays,
+            window=TimeWindow(rhythm.window_start, rhythm.window_end),
+            count=count,
+            now=bd.clock.now(),
+            duration=timedelta(minutes=rhythm.duration_minutes),
+            tz=tz,
+            state=bd.holiday_state,
+            extra_calendars=bd.extra_calendars,
+            busy_days=busy,
+            lang=bd.translator.default_language,
+        )
+
+    try:
+        return suggest(rhythm.candidates)
+    except GremiumError:
+        if not fallback:
+            raise
+    # Holidays left fewer days than wanted: offer what fits rather than no poll at all.
+    for count in range(rhythm.candidates - 1, MIN_FALLBACK - 1, -1):
+        try:
+            return suggest(count)
+        except GremiumError:
+            continue
+    return suggest(rhythm.candidates)  # raises with the explanation of what would fit
 
 
 async def planned_draft(

@@ -132,6 +132,7 @@ async def open_poll(session: AsyncSession, bd: BotData, poll: Poll) -> int:
             count += await invite(session, bd, poll, group, member)
     await schedule_poll_tasks(session, bd, poll, group)
     await refresh_group_tally(session, bd, poll, group)
+    await replan(session, bd, group)  # the cadence waits while this poll runs
     return count
 
 

@@ -187,7 +187,8 @@ async def change(
     session.add(row)
     await session.flush()
     cycle = await current_cycle(session, bd, group, row)
-    await candidates_for(session, bd, group, rhythm, cycle)  # raises, saying what would fit
+    # Refuse a rhythm whose next cycle cannot offer the dates asked for, saying what would fit.
+    await candidates_for(session, bd, group, rhythm, cycle, fallback=False)
     await plan_group(session, bd, group)
 
 

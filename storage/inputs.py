@@ -19,7 +19,11 @@ async def clear_pending_inputs(session: AsyncSession, *, member_id: int) -> None
     )
     await session.exec(
         update(Poll)
-        .where(col(Poll.author_id) == member_id, col(Poll.status) == PollStatus.DRAFT)
+        .where(
+            col(Poll.author_id) == member_id,
+            col(Poll.status) == PollStatus.DRAFT,
+            col(Poll.planned).is_(False),  # a planned poll stays: it opens on its day anyway
+        )
         .values(status=PollStatus.CANCELLED, step=None)
     )
     await session.exec(

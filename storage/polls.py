@@ -51,7 +51,11 @@ async def create_draft(
     """A new poll being composed; other drafts of the same author are dropped."""
     await session.exec(
         update(Poll)
-        .where(col(Poll.author_id) == author_id, col(Poll.status) == PollStatus.DRAFT)
+        .where(
+            col(Poll.author_id) == author_id,
+            col(Poll.status) == PollStatus.DRAFT,
+            col(Poll.planned).is_(False),
+        )
         .values(status=PollStatus.CANCELLED, step=None)
     )
     await session.exec(update(Poll).where(col(Poll.author_id) == author_id).values(step=None))

@@ -13,8 +13,15 @@ from domain.errors import GremiumError
 @pytest.mark.parametrize(
     ("last", "today", "start", "end", "opens", "review"),
     [
-        # No meeting yet: the first target period starts six weeks from today.
-        (None, date(2027, 1, 4), date(2027, 2, 15), date(2027, 3, 17), date(2027, 1, 4), None),
+        # No meeting yet: review today, open in three days, target six weeks after that.
+        (
+            None,
+            date(2027, 1, 4),
+            date(2027, 2, 18),
+            date(2027, 3, 20),
+            date(2027, 1, 7),
+            date(2027, 1, 4),
+        ),
         # Three a year: about four months after the last meeting, give or take two weeks.
         (
             date(2027, 2, 25),
@@ -24,14 +31,14 @@ from domain.errors import GremiumError
             date(2027, 4, 30),
             date(2027, 4, 27),
         ),
-        # A meeting far in the past: start as soon as the lead time allows.
+        # A meeting far in the past: start as soon as review and lead time allow.
         (
             date(2025, 1, 1),
             date(2027, 1, 4),
-            date(2027, 2, 15),
-            date(2027, 3, 17),
+            date(2027, 2, 18),
+            date(2027, 3, 20),
+            date(2027, 1, 7),
             date(2027, 1, 4),
-            None,
         ),
     ],
 )

@@ -52,6 +52,8 @@ class World:
     clock: FakeClock
     settings: Settings
     checked_calls: int = field(default=0)
+    #: Updates handled by bots stopped before the current one (see :func:`restart`).
+    handled_before: int = field(default=0)
 
     async def settle(self, timeout: float = 20.0) -> None:
         """Wait until every update is handled, the outbox has sent what is due, and no request
@@ -85,7 +87,8 @@ class World:
                 if (
                     self.processor.in_progress == 0
                     and self.app.update_queue.empty()
-                    and self.processor.processed + self.duplicates >= self.emu.delivered_updates
+                    and self.processor.processed + self.duplicates + self.handled_before
+                    >= self.emu.delivered_updates
                     and self.emu.in_flight == 0
                 ):
                     return
@@ -158,6 +161,19 @@ async def running_bot(
         per_chat_interval=0.05,
     )
     settings = replace(settings, **overrides)
+    app, processor = await start_bot(settings, sessionmaker, clock)
+    world = World(emu, app, processor, sessionmaker, clock, settings)
+    try:
+        yield world
+    finally:
+        await stop_bot(world.app)
+        await emu.stop()
+
+
+async def start_bot(
+    settings: Settings, sessionmaker: SessionMaker, clock: FakeClock
+) -> tuple[GremiumApp, TrackingUpdateProcessor]:
+    """Build and start the bot as `gremium run` does (polling)."""
     processor = TrackingUpdateProcessor()
     app = build_application(
         settings, sessionmaker=sessionmaker, clock=clock, update_processor=processor
@@ -168,13 +184,22 @@ async def running_bot(
     await app.start()
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
-    world = World(emu, app, processor, sessionmaker, clock, settings)
-    try:
-        yield world
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
-        await app.shutdown()
-        await emu.stop()
+    return app, processor
+
+
+async def stop_bot(app: GremiumApp) -> None:
+    """Stop the bot as Ctrl-C would."""
+    assert app.updater is not None
+    await app.updater.stop()
+    await app.stop()
+    assert app.post_shutdown is not None
+    await app.post_shutdown(app)
+    await app.shutdown()
+
+
+async def restart(world: World) -> None:
+    """Stop the bot and start a new one on the same database, emulator and clock."""
+    await world.settle()
+    world.handled_before += world.processor.processed + world.duplicates
+    await stop_bot(world.app)
+    world.app, world.processor = await start_bot(world.settings, world.sessionmaker, world.clock)
