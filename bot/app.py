@@ -27,6 +27,7 @@ from handlers.context import CONTEXT_TYPES, BotData
 from handlers.leader import STOP_GRACE, Leadership, LeaderWork
 from handlers.menus import refresh_admin_menus, register_default_menus
 from handlers.outbox import Dispatcher
+from handlers.refresh import PollRefresher
 from handlers.status import Runtime
 from handlers.throttle import EditThrottle
 from storage import groups as group_repo
@@ -110,6 +111,8 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
     await ensure_rhythms(bd, [(g.slug, g.rhythm) for g in settings.groups if g.rhythm])
     bd.reports = ReportUpdater(app.bot, bd)
     bd.throttle = EditThrottle(app.bot, interval=settings.tally_edit_seconds)
+    bd.refresher = PollRefresher(bd, interval=max(10.0, settings.tally_edit_seconds))
+    bd.refresher.start()
     bd.dispatcher = Dispatcher(
         bot=app.bot,
         sessionmaker=bd.sessionmaker,
@@ -154,6 +157,8 @@ async def _post_shutdown(engine: AsyncEngine | None, app: GremiumApp) -> None:
     bd: BotData = app.bot_data
     if hasattr(bd, "leadership"):
         await bd.leadership.stop()
+    if hasattr(bd, "refresher"):
+        await bd.refresher.stop()
     if hasattr(bd, "throttle"):
         await bd.throttle.flush()
     if engine is not None:

@@ -154,6 +154,7 @@ class Sandbox:
             for _ in range(3):  # sends can lead to edits and edits to nothing more
                 await bd.dispatcher.drain(timeout)
                 await bd.reports.flush()
+                await bd.refresher.flush()
                 await bd.throttle.flush()
             await self._updates_handled()
 

@@ -14,7 +14,10 @@ from storage.db import SessionMaker
 
 if TYPE_CHECKING:
     from handlers.broadcast import ReportUpdater
+    from handlers.leader import Leadership
     from handlers.outbox import Dispatcher
+    from handlers.refresh import PollRefresher
+    from handlers.status import Runtime
     from handlers.throttle import EditThrottle
 
 
@@ -35,8 +38,13 @@ class BotData:
     dispatcher: Dispatcher
     reports: ReportUpdater
     throttle: EditThrottle
+    refresher: PollRefresher
     holiday_state: str
     extra_calendars: tuple[str, ...]
+    #: Whether this instance leads (runs the dispatcher, the reports and the sweep).
+    leadership: Leadership
+    #: Version, start time, database and last error, for /status.
+    runtime: Runtime
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

@@ -106,6 +106,8 @@ async def poll_payload(
     text = ptexts.poll_message(
         lang, poll, group, options, counts, answered, total, tz, reminder=reminder
     )
+    if poll.status != PollStatus.OPEN:
+        return [_text(text)]  # closed or cancelled: no buttons left to press
     return [_text(text, ptexts.poll_keyboard(lang, options, mine, tz))]
 
 
@@ -214,6 +216,7 @@ async def close_poll(session: AsyncSession, bd: BotData, poll: Poll) -> Meeting 
     options = await repo.list_options(session, poll_id=poll.id)
     counts = await repo.freeze_counts(session, poll=poll)
     poll.closed_at = bd.clock.now()
+    bd.refresher.mark(poll.id)  # every copy shows the final tally, without buttons
     await tasks.cancel(session, kind=TaskKind.POLL_REMINDER, ref_id=poll.id)
     await tasks.cancel(session, kind=TaskKind.POLL_CLOSE, ref_id=poll.id)
     decision = choose_winner(_tallies(options, counts), quorum=group.poll_quorum)

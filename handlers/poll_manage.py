@@ -191,6 +191,7 @@ async def _manage(
     if step == PollManageStep.CANCEL:
         poll.status, poll.closed_at = PollStatus.CANCELLED, bd.clock.now()
         session.add(poll)
+        bd.refresher.mark(poll.id)
         await tasks.cancel(session, kind=TaskKind.POLL_CLOSE, ref_id=poll.id)
         await tasks.cancel(session, kind=TaskKind.POLL_REMINDER, ref_id=poll.id)
         await notify_members(
@@ -303,6 +304,7 @@ async def remove_option_button(update: Update, context: Context) -> None:
             raise GremiumError("A poll needs at least one date. Cancel the poll instead.")
         option.removed = True
         session.add(option)
+        bd.refresher.mark(option.poll_id)
         tz = group_zone(group, bd.timezone)
         voters = {m.id for m in await repo.voters_of_option(session, option_id=data.option_id)}
         await notify_members(

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.i18n import Lang
 from handlers.callbacks import Attend, VoteAction, encode
-from storage.models import Group, Meeting, Poll, PollOption
+from storage.models import Group, Meeting, Poll, PollOption, PollStatus
 from storage.polls import Count
 
 ANSWER_MARK = {"yes": "✅", "maybe": "🤔", "no": "❌"}
@@ -90,7 +90,12 @@ def poll_message(
             total=lang.number(total),
         ),
     ]
-    lines.append(lang._("Tap ✅ yes, 🤔 maybe or ❌ no for each date. You can change it."))
+    if poll.status == PollStatus.OPEN:
+        lines.append(lang._("Tap ✅ yes, 🤔 maybe or ❌ no for each date. You can change it."))
+    elif poll.status == PollStatus.CANCELLED:
+        lines.append("✖️ " + lang._("This poll was cancelled."))
+    else:
+        lines.append("🔒 " + lang._("The poll is closed."))
     return "\n".join(lines)
 
 

@@ -70,6 +70,7 @@ async def vote_button(update: Update, context: Context) -> None:
     if query.message is not None:
         request_redraw(bd, query.message.chat.id, query.message.message_id, poll.id, member.id)
     await request_group_tally(bd, poll.id)
+    bd.refresher.mark(poll.id)  # the other members' copies follow, throttled
 
 
 def request_redraw(

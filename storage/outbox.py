@@ -210,3 +210,15 @@ async def find(session: AsyncSession, *, dedupe_key: str) -> Delivery | None:
     """The delivery queued under ``dedupe_key``, if any."""
     result = await session.exec(select(Delivery).where(Delivery.dedupe_key == dedupe_key))
     return result.first()
+
+
+async def sent_with_prefix(session: AsyncSession, *, prefix: str) -> list[Delivery]:
+    """Sent deliveries whose dedupe key starts with ``prefix`` (e.g. a poll's invitations)."""
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    result = await session.exec(
+        select(Delivery).where(
+            col(Delivery.dedupe_key).like(pattern, escape="\\"),
+            Delivery.status == DeliveryStatus.SENT,
+        )
+    )
+    return list(result.all())

@@ -63,6 +63,7 @@ class World:
             for _ in range(3):  # sends can lead to edits and edits to nothing more
                 await self.app.bot_data.dispatcher.drain(timeout)
                 await self.app.bot_data.reports.flush()
+                await self.app.bot_data.refresher.flush()
                 await self.app.bot_data.throttle.flush()
             await self._updates_handled(timeout)
 

@@ -67,6 +67,10 @@ async def test_poll_lifecycle_to_meeting(world: World) -> None:
     await world.settle()
     async with world.sessionmaker() as session:
         votes = (await session.exec(select(Vote))).all()
+    # Every member's copy follows the tally (redrawn together, throttled per chat).
+    copy_of_c = next(m for m in c.bot_messages if m.message_id == _poll_message(c).message_id)
+    assert "2 of 4 answered." in copy_of_c.text
+    assert "    ✅ 2 · 🤔 0 · ❌ 0" in copy_of_c.text
     assert sorted((v.member_id, v.option_id, v.answer) for v in votes) == [
         (3, 1, "no"),
         (3, 2, "yes"),
@@ -99,10 +103,12 @@ async def test_poll_lifecycle_to_meeting(world: World) -> None:
         (2, 0, 0),
         (0, 0, 0),
     ]
-    late = await c.press("pv:y:1", message=_poll_message(c))
+    closed_copy = _poll_message(a)
+    assert "🔒 The poll is closed." in closed_copy.text
+    assert closed_copy.buttons == []
+    await c.press_data(_poll_message(c).message_id, "pv:y:1")  # a stale button, pressed late
     await world.settle()
     assert c.callback_answers[-1].text.startswith("This poll closed on Friday, December 4, 2026")
-    del late
 
     for user in (a, b, c, hana):
         notices = [m for m in user.chat if m.document is not None]
