@@ -27,9 +27,10 @@ class Consent:
 
 @dataclass(frozen=True)
 class ToggleMembership:
-    """Join or leave a group from the /groups list."""
+    """Join (``join=True``) or leave a group from the /groups list."""
 
     group_id: int
+    join: bool = True
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,8 @@ _ANSWER_CODES = {v: k for k, v in _ANSWERS.items()}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 PREFIX_CONSENT = "c"
-PREFIX_TOGGLE = "t"
+PREFIX_TOGGLE = "t"  # join
+PREFIX_LEAVE = "tl"
 PREFIX_ARCHIVE = "ar"
 PREFIX_DISMISS = "x"
 PREFIX_ANNOUNCE_TARGET = "ag"
@@ -228,8 +230,8 @@ def encode(data: Callback) -> str:
             return f"{PREFIX_LANGUAGE}:{code}"
         case ConfirmForget(member_id=mid, created=created):
             return f"{PREFIX_FORGET}:{mid}:{created}"
-        case ToggleMembership(group_id=gid):
-            return f"{PREFIX_TOGGLE}:{gid}"
+        case ToggleMembership(group_id=gid, join=join):
+            return f"{PREFIX_TOGGLE}:{gid}" if join else f"{PREFIX_LEAVE}:{gid}"
         case ArchiveGroup(group_id=gid):
             return f"{PREFIX_ARCHIVE}:{gid}"
         case Dismiss():
@@ -281,6 +283,8 @@ def decode(raw: object) -> Callback | None:
         return None
     if prefix == PREFIX_TOGGLE:
         return ToggleMembership(int(rest))
+    if prefix == PREFIX_LEAVE:
+        return ToggleMembership(int(rest), join=False)
     if prefix == PREFIX_ARCHIVE:
         return ArchiveGroup(int(rest))
     if prefix in _ONE_PART:

@@ -67,7 +67,7 @@ def group_toggles(
             label = "✖️ " + lang._("Leave {group}", group=s.group.name)
         else:
             label = "➕ " + lang._("Join {group}", group=s.group.name)
-        rows.append([button(label, ToggleMembership(s.group.id))])
+        rows.append([button(label, ToggleMembership(s.group.id, join=s.group.id not in joined))])
     return InlineKeyboardMarkup(rows)
 
 

@@ -145,11 +145,13 @@ async def toggle_button(update: Update, context: Context) -> None:
             raise GremiumError(
                 "This group does not exist any more. /groups shows the current ones."
             )
-        if await join(session, bd, actor, group):
-            note = texts.joined(actor.lang, group)
+        # The button says what to do, so a stale list never undoes what the member meant.
+        if data.join:
+            done = await join(session, bd, actor, group)
+            note = (texts.joined if done else texts.already_member)(actor.lang, group)
         else:
-            await leave(session, actor, group, bd.clock.now())
-            note = texts.left(actor.lang, group)
+            done = await leave(session, actor, group, bd.clock.now())
+            note = (texts.left if done else texts.not_member)(actor.lang, group)
         text, markup = await groups_view(session, actor)
     await query.answer(texts.plain(note))
     await query.edit_message_text(text, reply_markup=markup)

@@ -49,6 +49,10 @@ async def test_new_member_consents_joins_and_leaves(world: World) -> None:
     assert reply.text == "You joined Gesundheit."
     assert await _memberships(world, 1001) == {"bildung", "kultur", "gesundheit"}
 
+    # A stale list still says "Join Kultur": pressing it keeps her in, it does not toggle out.
+    await ana.press_data(listing.message_id, "t:4")  # Kultur's join button, as first drawn
+    await world.settle()
+    assert ana.callback_answers[-1].text == "You are already a member of Kultur."
     left = await world.press(ana, "✖️ Leave Kultur", message=listing)
     assert "• Kultur — 0 members" in left.text
     mine = await world.send(ana, "/mygroups")
