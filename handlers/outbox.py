@@ -61,6 +61,7 @@ class Dispatcher:
         concurrency: int = 32,
         retry_base: float = 0.5,
         on_delivered: Callable[[Delivery], None] | None = None,
+        on_failure: Callable[[str], None] | None = None,
     ) -> None:
         self.bot = bot
         self.sessionmaker = sessionmaker
@@ -69,6 +70,7 @@ class Dispatcher:
         self.paid_broadcast = paid_broadcast
         self.retry_base = retry_base
         self.on_delivered = on_delivered
+        self.on_failure = on_failure  # told what failed (for /status)
         self.stats = DispatchStats()
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
@@ -76,6 +78,7 @@ class Dispatcher:
         self._runner: asyncio.Task[None] | None = None
         self._paused_until = 0.0
         self._claimed = 0  # rows claimed from the table and not finished yet
+        self._unstarted: set[int] = set()  # claimed rows whose send has not begun
         self._claim_size = concurrency * 2
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -91,7 +94,8 @@ class Dispatcher:
         self._runner = asyncio.create_task(self._run(), name="outbox-dispatcher")
 
     async def stop(self) -> None:
-        """Stop claiming; let the sends under way finish (briefly)."""
+        """Stop claiming; let the sends under way finish (briefly); give back the rows whose
+        send never began, so whoever sends next need not wait for them."""
         if self._runner is not None:
             self._runner.cancel()
             await asyncio.gather(self._runner, return_exceptions=True)
@@ -101,6 +105,11 @@ class Dispatcher:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._unstarted:
+            async with self.sessionmaker.begin() as session:
+                await outbox.release(session, delivery_ids=sorted(self._unstarted))
+            self._claimed -= len(self._unstarted)
+            self._unstarted.clear()
 
     def wake(self) -> None:
         """New rows were written: look at the table now instead of at the next tick."""
@@ -130,8 +139,9 @@ class Dispatcher:
         while True:
             try:
                 batch = await self._claim()
-            except Exception:  # the database is away: log, wait, try again; never stop sending
+            except Exception as exc:  # the database is away: log, wait, try again; never stop
                 log.exception("outbox: could not claim deliveries")
+                self._report(f"outbox: could not claim deliveries ({type(exc).__name__})")
                 await asyncio.sleep(2)
                 continue
             if not batch:
@@ -140,6 +150,7 @@ class Dispatcher:
             for delivery in batch:
                 await self._slots.acquire()
                 await self._wait_for_rate(delivery.chat_id)
+                self._unstarted.discard(delivery.id or 0)
                 task = asyncio.create_task(self._deliver(delivery))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -148,6 +159,7 @@ class Dispatcher:
         async with self.sessionmaker.begin() as session:
             batch = await outbox.claim_due(session, now=self.clock.now(), limit=self._claim_size)
         self._claimed += len(batch)
+        self._unstarted.update(d.id for d in batch if d.id is not None)
         return batch
 
     async def _idle_wait(self) -> None:
@@ -272,8 +284,13 @@ class Dispatcher:
         log.warning(
             "outbox: delivery %s to chat %s failed: %s", delivery.id, delivery.chat_id, error
         )
+        self._report(f"outbox: delivery {delivery.id} to chat {delivery.chat_id} failed: {error}")
         if self.on_delivered is not None:
             self.on_delivered(delivery)
+
+    def _report(self, what: str) -> None:
+        if self.on_failure is not None:
+            self.on_failure(what)
 
     async def _later(self, delivery: Delivery, error: str) -> None:
         """Quick retries did not help: back to the table for a later round, or give up."""

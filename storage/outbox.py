@@ -107,6 +107,15 @@ async def release_in_flight(session: AsyncSession) -> int:
     return int(result.rowcount or 0)
 
 
+async def release(session: AsyncSession, *, delivery_ids: list[int]) -> None:
+    """Give claimed rows back to the table (their send never began)."""
+    await session.exec(
+        update(Delivery)
+        .where(col(Delivery.id).in_(delivery_ids), col(Delivery.status) == DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.PENDING)
+    )
+
+
 async def record_part(
     session: AsyncSession, *, delivery_id: int, parts_sent: int, message_ids: list[int]
 ) -> None:

@@ -119,6 +119,14 @@ class World:
             return user.last
         return next(m for m in user.bot_messages if m.message_id == pressed.message_id)
 
+    async def send_in(self, user: User, chat: int, text: str) -> ChatMessage:
+        """The user writes ``text`` in a group chat; returns the bot's first reply there."""
+        before = len([m for m in self.emu.messages(chat) if m.from_bot])
+        await user.send(text, chat=chat)
+        await self.settle()
+        replies = [m for m in self.emu.messages(chat) if m.from_bot]
+        return replies[before] if len(replies) > before else replies[-1]
+
     def spec_problems(self) -> list[str]:
         """Every Bot API call the bot made, checked against api.json (empty if it is absent)."""
         path = spec_path()
@@ -198,9 +206,11 @@ async def stop_bot(app: GremiumApp) -> None:
     await app.shutdown()
 
 
-async def restart(world: World) -> None:
-    """Stop the bot and start a new one on the same database, emulator and clock."""
-    await world.settle()
+async def restart(world: World, *, settle: bool = True) -> None:
+    """Stop the bot and start a new one on the same database, emulator and clock; without
+    ``settle`` it stops with work under way (as a deploy in the middle of a broadcast would)."""
+    if settle:
+        await world.settle()
     world.handled_before += world.processor.processed + world.duplicates
     await stop_bot(world.app)
     world.app, world.processor = await start_bot(world.settings, world.sessionmaker, world.clock)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
@@ -235,3 +237,73 @@ async def test_quiet_hours_hold_messages_until_morning(world: World) -> None:
     await world.press(hana, "🔕 Urgent: off")
     await world.press(hana, "✅ Send")
     assert "Dringend: Raum geändert" in member.last.text
+
+
+async def test_linked_group_chat_receives_and_pins(world: World) -> None:
+    """A coordinator who administers a group chat links it; announcements go there, pinned."""
+    hana = await _coordinator(world)
+    member = await consented(world, 3800, "Lin")
+    await member_of(world, member, "bildung")
+    chat = world.emu.group_chat(
+        -100500,
+        "AG Bildung",
+        type="supergroup",
+        admins=[hana.id],
+        members=[member.id],
+        bot_status="administrator",
+    )
+    refused = await world.send_in(member, chat.chat_id, "/link bildung")
+    assert refused.text == "Only the coordinators of Bildung and the organisers can do that."
+    linked = await world.send_in(hana, chat.chat_id, "/link bildung")
+    assert linked.text == (
+        "This chat is now linked to Bildung. Announcements to Bildung appear here too."
+    )
+    await world.send(hana, "/announce")
+    await world.press(hana, "Bildung")
+    preview = await world.send(hana, "Sommerfest am Freitag")
+    assert "📌 Pin in group chat: off" in preview.button_labels
+    await world.press(hana, "📌 Pin in group chat: off")
+    await world.press(hana, "✅ Send")
+    in_chat = [m for m in chat.messages if m.from_bot and "Sommerfest" in m.text]
+    assert len(in_chat) == 1
+    assert in_chat[0].pinned
+    assert "Sommerfest am Freitag" in member.last.text
+    # The chat becomes a supergroup... it already is; a basic group migrates and the link follows.
+    basic = world.emu.group_chat(-600, "AG Kultur", admins=[hana.id])
+    await world.send(world.emu.get_user(ADMIN_ID), "/addcoordinator kultur @hana")
+    await world.send_in(hana, basic.chat_id, "/link kultur")
+    new = basic.migrate()
+    await world.settle()
+    async with world.sessionmaker() as session:
+        from storage.models import Group
+
+        kultur = (await session.exec(select(Group).where(Group.slug == "kultur"))).one()
+    assert kultur.chat_id == new.chat_id
+
+
+async def test_restart_mid_broadcast_resumes(world: World) -> None:
+    """Stopping the bot halfway through a broadcast loses nobody: the rest go out after a start."""
+    from tests.e2e.harness import restart
+
+    hana = await _coordinator(world)
+    members = [await consented(world, 3900 + i, f"R{i}") for i in range(8)]
+    for m in members:
+        await member_of(world, m, "bildung")
+    await world.send(hana, "/announce")
+    await world.press(hana, "Bildung")
+    await world.send(hana, "Nach dem Neustart")
+    world.app.bot_data.dispatcher.limiter.limits = replace(
+        world.app.bot_data.dispatcher.limiter.limits, global_per_second=2
+    )
+    await hana.press("✅ Send")
+    await world.emu.wait_delivered()
+    await world.processor.wait_idle()
+    await asyncio.sleep(0.6)  # a few went out, most are still waiting for their turn
+    before = Counter(r.status for r in await deliveries(world))
+    assert 0 < before[DeliveryStatus.SENT] < 8, before
+    await restart(world, settle=False)
+    await world.settle()
+    rows = await deliveries(world)
+    assert {r.status for r in rows} == {DeliveryStatus.SENT}
+    for m in members:
+        assert [x.text for x in m.chat].count("📢 Bildung · Hana\n\nNach dem Neustart") == 1
