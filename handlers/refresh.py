@@ -14,7 +14,7 @@ import time
 from telegram import InlineKeyboardMarkup
 
 from handlers.context import BotData
-from handlers.poll_flow import poll_payload
+from handlers.poll_flow import compact_tally_text, poll_payload
 from handlers.sending import markup_from
 from handlers.throttle import Render
 from storage import groups as group_repo
@@ -79,6 +79,27 @@ class PollRefresher:
         for chat_id, message_id, member_id in targets:
             if member_id is not None:
                 self.bd.throttle.request(chat_id, message_id, self._render(poll_id, member_id))
+        async with self.bd.sessionmaker() as session:
+            tallies = await outbox.sent_with_prefix(session, prefix=f"pt{poll_id}:")
+        for delivery in tallies:
+            if delivery.message_ids:
+                self.bd.throttle.request(
+                    delivery.chat_id, delivery.message_ids[0], self._render_tally(poll_id)
+                )
+
+    def _render_tally(self, poll_id: int) -> Render:
+        async def render() -> tuple[str, InlineKeyboardMarkup | None] | None:
+            async with self.bd.sessionmaker() as session:
+                poll = await repo.get_poll(session, poll_id=poll_id)
+                group = (
+                    await group_repo.get_group(session, group_id=poll.group_id) if poll else None
+                )
+                if poll is None or group is None:
+                    return None
+                lang = self.bd.translator.get(None)
+                return await compact_tally_text(session, self.bd, poll, group, lang), None
+
+        return render
 
     def _render(self, poll_id: int, member_id: int) -> Render:
         async def render() -> tuple[str, InlineKeyboardMarkup | None] | None:

@@ -238,3 +238,103 @@ async def test_new_member_gets_open_poll_and_leaver_drops_out(world: World) -> N
     status = await world.send(hana, "/polls")
     assert "0 of 2 answered." in status.text
     assert "✅ 0" in status.text
+
+
+async def test_coordinator_manages_an_open_poll(world: World) -> None:
+    """Add and remove a date (voters are told), extend the deadline, remind, close early."""
+    hana, (a, b) = await _setup(world, members=2)
+    await _open_poll(world, hana, "12.01.2027 17:00\n14.01.2027 17:00")
+    await a.press("pv:y:2", message=_poll_message(a))
+    await world.settle()
+    status = await world.send(hana, "/polls")
+    assert "Closes on Friday, December 4, 2026" in status.text
+    await world.press(hana, "➕ Add date", message=status)
+    added = await world.send(hana, "19.01.2027 17:00")
+    assert added.text == "Added 1 date; the members got the updated poll."
+    assert "3. Tuesday, January 19, 2027" in _poll_message(b).text
+
+    await world.press(hana, "➖ Remove date", message=status)
+    await world.press(hana, "➖ Thu, Jan 14, 5:00\u202fPM")
+    told = [m.text for m in a.bot_messages if "was removed from the poll" in m.text]
+    assert told == [
+        "➖ The date Thursday, January 14, 2027, 5:00\u202fPM–7:00\u202fPM was removed from the "
+        "poll of Bildung. Your other answers stay."
+    ]
+    assert not any("was removed" in m.text for m in b.bot_messages)  # b had not voted for it
+
+    await world.press(hana, "⏳ Extend", message=status)
+    too_late = await world.send(hana, "20.01.2027 18:00")
+    assert (
+        too_late.text == "The poll must close before the first date. Choose an earlier deadline."
+    )
+    await world.press(hana, "⏳ Extend", message=status)
+    extended = await world.send(hana, "10.12.2026 18:00")
+    assert extended.text == "The poll now closes on Thursday, December 10, 2026, 6:00\u202fPM."
+
+    reminded = await world.send(hana, "/remind bildung")
+    assert reminded.text == "Reminded 2 members."  # b and the coordinator have not answered
+    reminder = next(m for m in b.bot_messages if m.text.startswith("⏰ Reminder: please answer"))
+    await b.press("pv:y:1", message=reminder)  # one tap on the reminder itself
+    await world.settle()
+
+    await world.press(hana, "🔒 Close now", message=status)
+    async with world.sessionmaker() as session:
+        poll = (await session.exec(select(Poll))).one()
+        meeting = (await session.exec(select(Meeting))).one()
+    assert poll.status == PollStatus.CLOSED
+    assert meeting.starts_at == datetime(2027, 1, 12, 16, 0, tzinfo=UTC)  # b's yes
+    # The old deadline passes: nothing closes twice.
+    await world.tick(timedelta(days=20))
+    async with world.sessionmaker() as session:
+        assert len((await session.exec(select(Meeting))).all()) == 1
+
+
+async def test_cancelled_poll_tells_members(world: World) -> None:
+    """Cancelling a poll tells everyone and its buttons stop working."""
+    hana, (a,) = await _setup(world, members=1)
+    await _open_poll(world, hana, "12.01.2027 17:00")
+    status = await world.send(hana, "/polls")
+    await world.press(hana, "✖️ Cancel poll", message=status)
+    assert any("The date poll of Bildung was cancelled." in m.text for m in a.bot_messages)
+    await a.press_data(_poll_message(a).message_id, "pv:y:1")
+    await world.settle()
+    assert a.callback_answers[-1].text == "This poll was cancelled."
+
+
+async def test_restart_just_before_the_deadline_closes_once(world: World) -> None:
+    """A bot down at the deadline closes the poll right after it starts, exactly once."""
+    from tests.e2e.harness import restart
+
+    hana, (a,) = await _setup(world, members=1)
+    await _open_poll(world, hana, "12.01.2027 17:00")
+    await a.press("pv:y:1", message=_poll_message(a))
+    await world.settle()
+    await world.tick(timedelta(days=10) - timedelta(minutes=1))
+    world.clock.advance(timedelta(hours=3))  # the bot is down across the deadline
+    await restart(world)
+    await world.tick()
+    await world.tick(timedelta(minutes=1))
+    async with world.sessionmaker() as session:
+        assert len((await session.exec(select(Meeting))).all()) == 1
+    assert len([m for m in a.chat if m.document is not None]) == 1
+
+
+async def test_group_chat_tally_is_kept_current(world: World) -> None:
+    """The linked chat gets one compact tally that follows the votes and shows the close."""
+    hana, (a, b) = await _setup(world, members=2)
+    chat = world.emu.group_chat(-700, "AG Bildung", admins=[hana.id], members=[a.id, b.id])
+    await world.send_in(hana, chat.chat_id, "/link bildung")
+    await _open_poll(world, hana, "12.01.2027 17:00\n14.01.2027 17:00")
+    # Group chats are written in the organisation's default language (German here).
+    tallies = [m for m in chat.messages if m.from_bot and "Terminumfrage" in m.text]
+    assert len(tallies) == 1
+    await a.press("pv:y:1", message=_poll_message(a))
+    await b.press("pv:m:1", message=_poll_message(b))
+    await world.settle()
+    tally = next(m for m in chat.messages if m.message_id == tallies[0].message_id)
+    assert "Di., 12. Jan., 17:00: ✅ 1 · 🤔 1 · ❌ 0" in tally.text
+    assert "2 von 3 haben geantwortet." in tally.text
+    assert tally.edited <= 2
+    await world.tick(timedelta(days=11))
+    tally = next(m for m in chat.messages if m.message_id == tallies[0].message_id)
+    assert "Die Umfrage ist beendet." in tally.text
