@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -26,8 +28,22 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _all_or_nothing(connection: Any, _record: Any) -> None:
+    """SQLite's driver commits on its own before DDL; switch that off (see ``_begin``)."""
+    connection.isolation_level = None
+
+
+def _begin(connection: Connection) -> None:
+    """Begin the transaction ourselves, so a migration killed half-way leaves nothing behind
+    (PostgreSQL's DDL is transactional anyway)."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 async def _run_async(url: str) -> None:
     engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _all_or_nothing)
+        event.listen(engine.sync_engine, "begin", _begin)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
