@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, null, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -38,7 +38,7 @@ async def mark_handled(session: AsyncSession, *, update_id: int, now: datetime) 
     await session.exec(
         update(InboundUpdate)
         .where(col(InboundUpdate.update_id) == update_id)
-        .values(handled_at=now, payload=None)
+        .values(handled_at=now, payload=null())  # SQL NULL, not JSON null
     )
 
 

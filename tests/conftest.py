@@ -8,11 +8,12 @@ import os
 # python-telegram-bot 22: durations as timedelta (what its next major version does by default).
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -103,3 +104,41 @@ def sessionmaker(engine: AsyncEngine) -> SessionMaker:
 def clock() -> FakeClock:
     """A clock standing at a Tuesday morning in November 2026 (Berlin: 10:00)."""
     return FakeClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+
+
+# -- reliability suites: hypothesis profiles and printed figures -------------------------------
+
+# "ci" keeps the property-based suites quick; `make soak` selects "soak" (HYPOTHESIS_PROFILE).
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.register_profile("ci", max_examples=100)
+settings.register_profile("soak", max_examples=1000, deadline=None)
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def whole_bot_settings(ci: int) -> settings:
+    """Hypothesis settings for a property test that drives the whole bot (one bot for all
+    examples, each example a few round trips): ``ci`` examples in CI, ten times as many under
+    `make soak`, no deadline."""
+    return settings(
+        max_examples=ci * 10 if HYPOTHESIS_PROFILE == "soak" else ci,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+#: Lines the reliability suites report; printed at the end of the run (and quoted in README).
+FIGURES: list[str] = []
+
+
+@pytest.fixture
+def figures() -> Callable[[str], None]:
+    """Record one line of figures for the summary at the end of the run."""
+    return FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what the reliability suites counted."""
+    if FIGURES:
+        terminalreporter.write_sep("=", "reliability figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
