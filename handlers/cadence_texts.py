@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.errors import GremiumError
 from handlers import texts
 from handlers.context import BotData
-from handlers.poll_flow import coordinators
+from handlers.poll_flow import coordinators, text_part
 from handlers.polls import preview
 from storage import members as member_repo
 from storage import outbox
 from storage.models import Group, Poll
-
-
-def _text(text: str, markup: Any = None) -> dict[str, Any]:
-    params: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
-    if markup is not None:
-        params["reply_markup"] = markup.to_dict()
-    return {"method": "sendMessage", "params": params}
 
 
 async def ask_for_review(
@@ -46,7 +38,7 @@ async def ask_for_review(
             dedupe_key=f"{key}:{person.telegram_id}",
             kind="cadence_review",
             chat_id=person.telegram_id,
-            payload=[_text(f"{intro}\n\n{text}", markup)],
+            payload=[text_part(f"{intro}\n\n{text}", markup)],
             not_before=bd.clock.now(),
             now=bd.clock.now(),
             member_id=person.id,
@@ -80,7 +72,7 @@ async def alert_admins(
             dedupe_key=f"{key}:admin{admin_id}",
             kind="cadence_alert",
             chat_id=admin_id,
-            payload=[_text("⚠️ " + text)],
+            payload=[text_part("⚠️ " + text)],
             not_before=bd.clock.now(),
             now=bd.clock.now(),
             member_id=member.id if member else None,

@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 DEFAULT_DEADLINE = timedelta(days=10)
 
 
-def _text(text: str, markup: Any = None) -> dict[str, Any]:
+def text_part(text: str, markup: Any = None) -> dict[str, Any]:
+    """A sendMessage payload part with HTML text and, optionally, a keyboard."""
     params: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
     if markup is not None:
         params["reply_markup"] = markup.to_dict()
@@ -107,8 +108,8 @@ async def poll_payload(
         lang, poll, group, options, counts, answered, total, tz, reminder=reminder
     )
     if poll.status != PollStatus.OPEN:
-        return [_text(text)]  # closed or cancelled: no buttons left to press
-    return [_text(text, ptexts.poll_keyboard(lang, options, mine, tz))]
+        return [text_part(text)]  # closed or cancelled: no buttons left to press
+    return [text_part(text, ptexts.poll_keyboard(lang, options, mine, tz))]
 
 
 async def open_poll(session: AsyncSession, bd: BotData, poll: Poll) -> int:
@@ -179,22 +180,16 @@ async def remind(session: AsyncSession, bd: BotData, poll: Poll, tag: str) -> in
     """Send the poll again to members who have not answered; ``tag`` makes it happen once."""
     group = await group_repo.get_group(session, group_id=poll.group_id)
     assert group is not None
-    count = 0
-    for member in await repo.not_answered(session, poll=poll):
-        if member.unreachable_since is not None:
-            continue
-        payload = await poll_payload(session, bd, poll, group, member, reminder=True)
-        count += await _queue(
-            session,
-            bd,
-            key=f"pr{poll.id}:{tag}:{member.telegram_id}",
-            kind="poll_reminder",
-            chat_id=member.telegram_id,
-            member_id=member.id,
-            payload=payload,
-            group=group,
-        )
-    return count
+    silent = {m.id for m in await repo.not_answered(session, poll=poll)}
+    return await notify_members(
+        session,
+        bd,
+        group,
+        key=f"pr{poll.id}:{tag}",
+        kind="poll_reminder",
+        only=silent,
+        payload_for=lambda member: poll_payload(session, bd, poll, group, member, reminder=True),
+    )
 
 
 def _tallies(options: Sequence[PollOption], counts: dict[int, repo.Count]) -> list[OptionTally]:
@@ -282,7 +277,7 @@ async def ask_coordinators(
             kind="poll_choose",
             chat_id=person.telegram_id,
             member_id=person.id,
-            payload=[_text("\n".join(lines), InlineKeyboardMarkup(rows))],
+            payload=[text_part("\n".join(lines), InlineKeyboardMarkup(rows))],
             quiet=False,
         )
 
@@ -429,7 +424,7 @@ async def remind_meeting(session: AsyncSession, bd: BotData, meeting: Meeting, t
             kind="meeting_reminder",
             chat_id=member.telegram_id,
             member_id=member.id,
-            payload=[_text(text, ptexts.attendance_keyboard(lang, meeting))],
+            payload=[text_part(text, ptexts.attendance_keyboard(lang, meeting))],
             quiet=False,
             group=group,
         )
@@ -451,7 +446,7 @@ async def refresh_group_tally(
         kind="poll_tally",
         chat_id=group.chat_id,
         member_id=None,
-        payload=[_text(text)],
+        payload=[text_part(text)],
         quiet=False,
     )
 
@@ -486,6 +481,7 @@ async def notify_members(
     text: Callable[[Lang], str] | None = None,
     payload_for: Callable[[Member], Awaitable[list[dict[str, Any]]]] | None = None,
     only: set[int | None] | None = None,
+    kind: str = "notice",
 ) -> int:
     """Queue a message for every reachable member of the group (or those in ``only``)."""
     assert group.id is not None
@@ -497,12 +493,12 @@ async def notify_members(
             payload = await payload_for(member)
         else:
             assert text is not None
-            payload = [_text(text(bd.translator.get(member.language)))]
+            payload = [text_part(text(bd.translator.get(member.language)))]
         count += await _queue(
             session,
             bd,
             key=f"{key}:{member.telegram_id}",
-            kind="notice",
+            kind=kind,
             chat_id=member.telegram_id,
             member_id=member.id,
             payload=payload,

@@ -90,7 +90,7 @@ def poll_message(
             total=lang.number(total),
         ),
     ]
-    if poll.status == PollStatus.OPEN:
+    if poll.status in (PollStatus.OPEN, PollStatus.DRAFT):
         lines.append(lang._("Tap ✅ yes, 🤔 maybe or ❌ no for each date. You can change it."))
     elif poll.status == PollStatus.CANCELLED:
         lines.append("✖️ " + lang._("This poll was cancelled."))

@@ -191,6 +191,9 @@ async def start_bot(
     assert app.post_init is not None
     await app.post_init(app)  # run_polling would call it; here the test drives the lifecycle
     await app.start()
+    assert app.job_queue is not None
+    for job in app.job_queue.jobs():  # the tests run the sweep themselves, on the fake clock
+        job.schedule_removal()
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
     return app, processor
