@@ -108,7 +108,11 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
         )
     if created:
         log.info("created %d initial groups", created)
-    await ensure_rhythms(bd, [(g.slug, g.rhythm) for g in settings.groups if g.rhythm])
+    await ensure_rhythms(
+        bd,
+        [(g.slug, g.rhythm) for g in settings.groups if g.rhythm],
+        counted_from=settings.cadence_counted_from,
+    )
     bd.reports = ReportUpdater(app.bot, bd)
     bd.throttle = EditThrottle(app.bot, interval=settings.tally_edit_seconds)
     bd.refresher = PollRefresher(bd, interval=max(10.0, settings.tally_edit_seconds))

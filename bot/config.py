@@ -7,7 +7,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -83,6 +83,8 @@ class Settings:
     holiday_state: str = "NW"
     community_holidays: tuple[str, ...] = ()
     tally_edit_seconds: float = 3.0
+    #: The initial groups' last meeting: their first planned cycle counts from it.
+    cadence_counted_from: date | None = None
     #: Members who left every group, or have been unreachable, this long are deleted.
     inactive_member_months: int = 12
     #: Closed polls lose their per-member votes this long after closing (counts stay).
@@ -119,6 +121,7 @@ _SCHEMA: Mapping[str, Mapping[str, type | tuple[type, ...]]] = {
     "cluster": {"check_seconds": (int, float)},
     "cadence": {
         "enabled": bool,
+        "last_meeting": date,
         "meetings_per_year": int,
         "weekdays": list,
         "time": str,
@@ -177,6 +180,7 @@ def _type_name(expected: type | tuple[type, ...]) -> str:
         float: "a number",
         list: "a list",
         bool: "true or false",
+        date: "a date like 2026-11-17 (without quotes)",
     }
     if isinstance(expected, tuple):
         return " or ".join(names.get(t, t.__name__) for t in expected)
@@ -241,6 +245,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         holiday_state=_get(raw, "polls", "holiday_state", "NW"),
         community_holidays=_build_communities(_get(raw, "polls", "community_holidays", [])),
         tally_edit_seconds=float(_get(raw, "polls", "tally_edit_seconds", 3)),
+        cadence_counted_from=_get(raw, "cadence", "last_meeting", None),
         paid_broadcast=_get(raw, "outbox", "paid_broadcast", False),
         inactive_member_months=_build_months(raw, "inactive_member_months", 12),
         vote_retention_months=_build_months(raw, "vote_retention_months", 6),
@@ -361,7 +366,7 @@ def _build_log_level(level: str) -> str:
     return level.upper()
 
 
-RHYTHM_KEYS = set(_SCHEMA["cadence"]) - {"enabled"}
+RHYTHM_KEYS = set(_SCHEMA["cadence"]) - {"enabled", "last_meeting"}
 
 
 def _build_rhythm(key: str, values: Mapping[str, Any]) -> Rhythm:

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 STEP_HOUR = time(10, 0)  # cadence steps happen at 10:00 in the group's time zone
 KINDS = (TaskKind.CADENCE_REVIEW, TaskKind.CADENCE_OPEN)
 MIN_FALLBACK = 2
+POSTPONE = timedelta(days=7)
 
 
 def _clock(text: str) -> time:
@@ -192,6 +193,19 @@ async def planned_draft(
     return poll
 
 
+async def _postponed_without_members(
+    session: AsyncSession, bd: BotData, group: Group, task: DueTask
+) -> bool:
+    """A group nobody has joined yet gets no poll: look again in a week, without alarm."""
+    assert group.id is not None
+    if await group_repo.count_members(session, group_id=group.id):
+        return False
+    later = bd.clock.now() + POSTPONE
+    await tasks.schedule(session, kind=task.kind, ref_id=group.id, due_at=later)
+    log.info("cadence: group %s has no members yet; step postponed to %s", group.id, later)
+    return True
+
+
 async def review_step(session: AsyncSession, bd: BotData, task: DueTask) -> None:
     """Prepare the cycle's poll and ask the coordinators to look at it before it opens."""
     from handlers.cadence_texts import alert_admins, ask_for_review
@@ -201,6 +215,8 @@ async def review_step(session: AsyncSession, bd: BotData, task: DueTask) -> None
     if group is None or row is None or not row.enabled or group.archived_at is not None:
         return
     if await repo.active_poll(session, group_id=task.ref_id) is not None:
+        return
+    if await _postponed_without_members(session, bd, group, task):
         return
     try:
         poll = await planned_draft(session, bd, group, row)
@@ -222,6 +238,8 @@ async def open_step(session: AsyncSession, bd: BotData, task: DueTask) -> None:
     poll = await repo.active_poll(session, group_id=task.ref_id)
     if poll is not None and poll.status != PollStatus.DRAFT:
         return  # a coordinator already sent it (or opened one by hand)
+    if await _postponed_without_members(session, bd, group, task):
+        return
     try:
         if poll is None:
             poll = await planned_draft(session, bd, group, row)
@@ -237,8 +255,11 @@ async def open_step(session: AsyncSession, bd: BotData, task: DueTask) -> None:
     log.info("cadence: group %s poll %s opened", group.id, poll.id)
 
 
-async def ensure_rhythms(bd: BotData, rhythms: list[tuple[str, Rhythm]]) -> int:
-    """Give configured groups their starting rhythm once (later edits via /schedule stay)."""
+async def ensure_rhythms(
+    bd: BotData, rhythms: list[tuple[str, Rhythm]], *, counted_from: date | None = None
+) -> int:
+    """Give configured groups their starting rhythm once (later edits via /schedule stay);
+    ``counted_from`` is the day their first cycle counts from (their last meeting)."""
     created = 0
     async with bd.sessionmaker.begin() as session:
         for slug, rhythm in rhythms:
@@ -249,6 +270,7 @@ async def ensure_rhythms(bd: BotData, rhythms: list[tuple[str, Rhythm]]) -> int:
                 continue
             row = new_rhythm_row(group.id)
             store_rhythm(row, rhythm)
+            row.last_cycle_center = counted_from
             session.add(row)
             created += 1
     return created

@@ -150,3 +150,21 @@ async def test_archiving_cancels_and_no_coordinator_alerts(world: World) -> None
     await world.tick(timedelta(days=30))
     invitations = [m for m in member.bot_messages if "when shall we meet?" in m.text]
     assert [m.text.split(":")[0] for m in invitations] == ["🗓 Bildung"]
+
+
+async def test_group_nobody_joined_gets_no_poll_and_no_alarm(world: World) -> None:
+    """A planned step for a group without members waits a week, quietly, and then runs."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    await world.send(admin, "/schedule wohnen meetings=2 review=no")
+    (opening,) = await _open_tasks(world)
+    await world.tick(opening.due_at - world.clock.now())
+    assert not [m for m in admin.bot_messages if m.text.startswith("⚠️")]
+    (later,) = await _open_tasks(world)
+    assert later.kind == TaskKind.CADENCE_OPEN
+    assert later.due_at == world.clock.now() + timedelta(days=7)
+    member = await consented(world, 7104, "Wim")
+    await member_of(world, member, "wohnen")
+    await world.tick(timedelta(days=7))
+    assert [
+        m.text.split(":")[0] for m in member.bot_messages if "when shall we meet?" in m.text
+    ] == ["🗓 Wohnen und Stadtentwicklung"]
