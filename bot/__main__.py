@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
 
 log = logging.getLogger("gremium")
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (("upgrade", "apply migrations"), ("current", "show the schema version")):
         p = db_sub.add_parser(name, help=text)
         p.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+    for name, text, path_help in (
+        ("backup", "copy the database while the bot runs", "file or directory to write"),
+        ("restore", "put a backup back (stop the bot first)", "the backup file"),
+    ):
+        p = db_sub.add_parser(name, help=text)
+        p.add_argument("path", type=Path, help=path_help)
+        p.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
     sandbox = sub.add_parser(
         "sandbox", help="try the whole bot in a browser, without Telegram or a token"
     )
@@ -36,15 +45,6 @@ def _parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="the page's address (127.0.0.1: this machine only)"
     )
     return parser
-
-
-def configure_logging(level: str) -> None:
-    """One line per event on stderr; httpx quiet so the token never reaches the log."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite", "asyncio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,15 +59,28 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"gremium: configuration error in {exc.key}: {exc.problem}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, secrets=_secrets(settings))
     if args.command == "db":
-        return _db(settings, args.db_command)
+        return _db(settings, args.db_command, getattr(args, "path", None))
     return _run(settings)
 
 
-def _db(settings: Settings, command: str) -> int:
+def _secrets(settings: Settings) -> list[str]:
+    """What must never appear in a log line."""
+    from sqlalchemy.engine import make_url
+
+    password = make_url(settings.database_url).password
+    return [settings.token, settings.webhook.secret_token, str(password or "")]
+
+
+def _db(settings: Settings, command: str, path: Path | None) -> int:
+    from bot.maintenance import backup_command, restore_command
     from storage import migrate
 
+    if command == "backup" and path is not None:
+        return backup_command(settings, path)
+    if command == "restore" and path is not None:
+        return restore_command(settings, path)
     if command == "upgrade":
         migrate.upgrade(settings.database_url)
         print(f"database is at revision {migrate.head_revision()}")
@@ -115,17 +128,11 @@ def _run(settings: Settings) -> int:
     )
     log.info("starting in %s mode against %s", settings.mode, settings.api_root)
     if settings.mode == "webhook":
-        hook = settings.webhook
-        app.run_webhook(
-            listen=hook.listen,
-            port=hook.port,
-            url_path=hook.path,
-            webhook_url=f"{hook.url.rstrip('/')}/{hook.path}",
-            secret_token=hook.secret_token,
-            allowed_updates=["message", "callback_query", "my_chat_member"],
-        )
+        from bot.webhook import run_webhook
+
+        run_webhook(app, settings.webhook, allowed_updates=ALLOWED_UPDATES)
     else:
-        app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
 
 

@@ -13,6 +13,7 @@ from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers import texts
 from handlers.context import Context
+from handlers.status import describe_error
 from storage import members as member_repo
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ async def error_handler(update: object, context: Context) -> None:
     error = context.error
     if not isinstance(update, Update):
         log.error("error outside an update", exc_info=error)
+        context.bot_data.runtime.record_error(context.bot_data.clock.now(), describe_error(error))
         return
     if isinstance(error, GremiumError):
         await _tell(update, texts.error(await _lang_of(update, context), error))
@@ -54,6 +56,7 @@ async def error_handler(update: object, context: Context) -> None:
             await update.callback_query.answer()
         return
     log.error("update %s failed", update.update_id, exc_info=error)
+    context.bot_data.runtime.record_error(context.bot_data.clock.now(), describe_error(error))
     if isinstance(error, NetworkError):
         return
     lang = await _lang_of(update, context)

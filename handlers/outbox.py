@@ -192,6 +192,7 @@ class Dispatcher:
             await self._deliver_with_retries(delivery)
         except Exception as exc:  # a bug must not leave the row claimed until the next start
             log.exception("outbox: delivery %s crashed", delivery.id)
+            self._report(f"outbox: delivery {delivery.id} crashed ({type(exc).__name__})")
             await self._later(delivery, repr(exc))
         finally:
             self._claimed -= 1
