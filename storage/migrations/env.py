@@ -6,12 +6,13 @@ import asyncio
 from typing import Any
 
 from alembic import context
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.db import create_engine
+from storage.locks import MIGRATION_KEY
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -25,6 +26,10 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Instances starting together migrate one after the other; the second finds the
+            # schema up to date. The lock ends with the transaction.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_KEY})
         context.run_migrations()
 
 

@@ -1,0 +1,154 @@
+"""Leadership: any number of instances answer updates, exactly one sends and keeps the schedule.
+
+The leader is the holder of the instance lock (:mod:`storage.locks`). It runs the outbox
+dispatcher, the delivery reports and the periodic sweep; standbys only answer updates and try
+to take the lock every few seconds. A leader that finds its lock gone steps down at once.
+
+Taking over: rows a dead leader left claimed ('sending') are sent again by the new one. A
+leader that merely lost its lock connection may still be finishing such sends; it notices
+within one check and stops within the dispatcher's stop grace, so a new leader that finds rows
+in flight waits that long before starting its dispatcher (the sweep starts at once: its work
+is claimed row by row and done exactly once whoever runs it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Protocol
+
+from telegram.ext import JobQueue
+
+from handlers.context import BotData
+from handlers.jobs import SWEEP_INTERVAL, sweep_job
+from storage import status as status_repo
+from storage.locks import InstanceLock
+
+log = logging.getLogger(__name__)
+
+#: Seconds the dispatcher's stop waits for sends under way (see ``Dispatcher.stop``), plus slack.
+STOP_GRACE = 6.0
+SWEEP_JOB = "sweep"
+
+
+class Work(Protocol):
+    """What the leader runs."""
+
+    async def start(self) -> None:
+        """Begin (called on election)."""
+        ...
+
+    async def stop(self) -> None:
+        """End (called on stepping down)."""
+        ...
+
+
+class Leadership:
+    """Holds the instance lock if it can, and runs ``work`` exactly while holding it."""
+
+    def __init__(self, lock: InstanceLock, work: Work, *, interval: float = 5.0) -> None:
+        self.lock = lock
+        self.work = work
+        self.interval = interval
+        self.is_leader = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Try to lead right away, then keep checking (leader) or trying (standby)."""
+        await self.step()
+        self._task = asyncio.create_task(self._run(), name="leadership")
+
+    async def stop(self) -> None:
+        """Stop checking, step down if leading, and let go of the lock."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        if self.is_leader:
+            await self._step_down()
+        await self.lock.release()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.step()
+
+    async def step(self) -> None:
+        """One check: step down if the lock is gone, or take over if it is free."""
+        try:
+            if self.is_leader:
+                if not await self.lock.held():
+                    log.warning("leadership: the lock is gone; stepping down")
+                    await self._step_down()
+            elif await self.lock.acquire():
+                log.info("leadership: this instance leads now")
+                self.is_leader = True
+                await self.work.start()
+        except Exception:  # the database is away: never leave the loop, try again next time
+            log.exception("leadership: check failed")
+            if self.is_leader:
+                await self._abdicate()
+
+    async def _step_down(self) -> None:
+        self.is_leader = False
+        await self.work.stop()
+        log.info("leadership: this instance is standby now")
+
+    async def _abdicate(self) -> None:
+        """Step down after a failure, as far as possible, and let go of the lock."""
+        try:
+            await self._step_down()
+        except Exception:
+            log.exception("leadership: stepping down failed")
+        try:
+            await self.lock.release()
+        except Exception:
+            log.exception("leadership: releasing the lock failed")
+
+
+class LeaderWork:
+    """The leader's share: the outbox dispatcher, the delivery reports and the sweep."""
+
+    def __init__(
+        self, bd: BotData, job_queue: JobQueue[Any] | None, *, takeover_grace: float
+    ) -> None:
+        self.bd = bd
+        self.job_queue = job_queue
+        self.takeover_grace = takeover_grace
+        self._delayed: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start the sweep and the reports now, and the dispatcher now or after the grace."""
+        if self.job_queue is not None:
+            self.job_queue.run_repeating(
+                sweep_job, interval=SWEEP_INTERVAL, first=1, name=SWEEP_JOB
+            )
+        self.bd.reports.start()
+        async with self.bd.sessionmaker() as session:
+            in_flight = await status_repo.count_in_flight(session)
+        if in_flight and self.takeover_grace > 0:
+            log.warning(
+                "leadership: %d deliveries were in flight; sending them again in %.0f s",
+                in_flight,
+                self.takeover_grace,
+            )
+            self._delayed = asyncio.create_task(self._start_dispatcher_later())
+        else:
+            await self.bd.dispatcher.start()
+
+    async def stop(self) -> None:
+        """Stop the sweep, the dispatcher (letting sends under way finish) and the reports."""
+        if self.job_queue is not None:
+            for job in self.job_queue.get_jobs_by_name(SWEEP_JOB):  # none once the queue stopped
+                job.schedule_removal()
+        if self._delayed is not None and not self._delayed.done():
+            self._delayed.cancel()
+            await asyncio.gather(self._delayed, return_exceptions=True)
+        else:
+            await self.bd.dispatcher.stop()
+        self._delayed = None
+        await self.bd.reports.stop()
+
+    async def _start_dispatcher_later(self) -> None:
+        await asyncio.sleep(self.takeover_grace)
+        await self.bd.dispatcher.start()

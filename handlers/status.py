@@ -1,0 +1,165 @@
+"""/status for the organisers: version, uptime, leader or standby, outbox, schedule, last error."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, filters
+
+from domain.i18n import Lang
+from handlers.common import load_actor, require_admin
+from handlers.context import Context
+from storage import status as status_repo
+from storage.models import DeliveryStatus
+from storage.status import Step
+
+#: Frames from these packages name where an error happened (not the library's innards).
+_OWN_CODE = ("/bot/", "/handlers/", "/storage/", "/domain/")
+
+
+@dataclass
+class Runtime:
+    """What this process knows about itself: set by the composition root, read by /status."""
+
+    version: str
+    started_at: datetime
+    database: str
+    last_error: tuple[datetime, str] | None = field(default=None)
+
+    def record_error(self, when: datetime, what: str) -> None:
+        """Remember the newest error (its kind and place, never a message's text)."""
+        self.last_error = (when, what[:200])
+
+
+def describe_error(error: BaseException | None) -> str:
+    """``KeyError at handlers/polls.py:88``; Telegram's own wording for Telegram errors."""
+    if error is None:
+        return "unknown error"
+    name = type(error).__name__
+    if isinstance(error, TelegramError):
+        name = f"{name}: {error.message}"
+    frames = traceback.extract_tb(error.__traceback__)
+    own = [f for f in frames if any(part in f.filename for part in _OWN_CODE)]
+    if not (own or frames):
+        return name
+    frame = (own or frames)[-1]
+    where = frame.filename
+    for part in _OWN_CODE:
+        if part in where:
+            where = part.strip("/") + "/" + where.rsplit(part, 1)[1]
+            break
+    return f"{name} at {where}:{frame.lineno}"
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """Everything the status message shows."""
+
+    runtime: Runtime
+    now: datetime
+    leader: bool
+    deliveries: dict[DeliveryStatus, int]
+    unreachable: int
+    steps: list[Step]
+
+
+def _duration(lang: Lang, span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return lang._("{days} d {hours} h", days=days, hours=hours)
+    if hours:
+        return lang._("{hours} h {minutes} min", hours=hours, minutes=minutes)
+    return lang._("{minutes} min", minutes=minutes)
+
+
+def _stamp(lang: Lang, moment: datetime, tz: ZoneInfo) -> str:
+    local = moment.astimezone(tz)
+    return f"{lang.short_day(local.date())} {lang.clock(local.time())}"
+
+
+def _step(lang: Lang, step: Step, tz: ZoneInfo) -> str:
+    what = {
+        "poll_close": lang._("the date poll closes"),
+        "poll_reminder": lang._("reminder to vote"),
+        "meeting_reminder": lang._("meeting reminder"),
+        "cadence_review": lang._("the coordinators review the next date poll"),
+        "cadence_open": lang._("the planned date poll opens"),
+        status_repo.ANNOUNCEMENT: lang._("scheduled announcement"),
+    }.get(step.kind, step.kind)
+    group = escape(step.group) if step.group else None
+    if group is None and step.kind == status_repo.ANNOUNCEMENT:
+        group = lang._("All working groups")
+    where = f"{group}: " if group else ""
+    return f"• {_stamp(lang, step.due_at, tz)} · {where}{what}"
+
+
+def status_text(lang: Lang, view: StatusView, tz: ZoneInfo) -> str:
+    """The status message in ``lang``."""
+    rt = view.runtime
+    waiting = view.deliveries.get(DeliveryStatus.PENDING, 0)
+    sending = view.deliveries.get(DeliveryStatus.SENDING, 0)
+    lines = [
+        lang._("<b>Gremium {version}</b>", version=escape(rt.version)),
+        lang._(
+            "Running since {since} ({uptime}).",
+            since=_stamp(lang, rt.started_at, tz),
+            uptime=_duration(lang, view.now - rt.started_at),
+        ),
+        lang._("This instance: <b>leader</b>. It sends the messages and keeps the schedule.")
+        if view.leader
+        else lang._(
+            "This instance: <b>standby</b>. It answers; another instance sends the messages "
+            "and keeps the schedule, and this one takes over if that one stops."
+        ),
+        lang._("Database: {database}", database=escape(rt.database)),
+        lang._(
+            "Deliveries waiting: {waiting} (being sent now: {sending}); given up: {failed}",
+            waiting=waiting + sending,
+            sending=sending,
+            failed=view.deliveries.get(DeliveryStatus.FAILED, 0),
+        ),
+        lang._("Unreachable members: {count}", count=view.unreachable),
+        "",
+        lang._("<b>Next scheduled steps</b>"),
+        *([_step(lang, s, tz) for s in view.steps] or [lang._("Nothing is scheduled.")]),
+        "",
+        lang._("<b>Last error</b>"),
+    ]
+    if rt.last_error is None:
+        lines.append(lang._("No errors since the start."))
+    else:
+        when, what = rt.last_error
+        lines.append(f"{_stamp(lang, when, tz)}: {escape(what)}")
+    return "\n".join(lines)
+
+
+async def status_command(update: Update, context: Context) -> None:
+    """Organisers: how this instance, the outbox and the schedule are doing."""
+    if (message := update.effective_message) is None or (user := update.effective_user) is None:
+        return
+    bd = context.bot_data
+    async with bd.sessionmaker.begin() as session:
+        actor = await load_actor(session, bd, user)
+        require_admin(actor)
+        view = StatusView(
+            runtime=bd.runtime,
+            now=bd.clock.now(),
+            leader=bd.leadership.is_leader,
+            deliveries=dict(await status_repo.delivery_counts(session)),
+            unreachable=await status_repo.count_unreachable_members(session),
+            steps=await status_repo.next_steps(session),
+        )
+    await message.reply_text(status_text(actor.lang, view, bd.timezone))
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add /status (private chats only: it is not for a group's eyes)."""
+    app.add_handler(CommandHandler("status", status_command, filters=filters.ChatType.PRIVATE))
