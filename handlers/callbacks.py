@@ -306,8 +306,12 @@ def _consent(rest: str) -> Consent | None:
     return Consent(slug or None, language or None)
 
 
+#: Ids are INTEGER columns; a forged larger number would make PostgreSQL refuse the query.
+MAX_ID = 2**31 - 1
+
+
 def _is_id(text: str) -> bool:
-    return text.isascii() and text.isdigit() and len(text) <= 12
+    return text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID
 
 
 def matches(kind: type) -> Callable[[object], bool]:
