@@ -12,6 +12,9 @@ from storage.groups import GroupSummary
 from storage.models import Group, Member, Membership, Role
 
 BULLET = "•"
+#: Typed values are echoed in replies at most this long: a 4096-character text quoted back in
+#: a refusal would not fit in one Telegram message.
+MAX_ECHO = 200
 
 
 def error(lang: Lang, err: GremiumError) -> str:
@@ -22,9 +25,13 @@ def error(lang: Lang, err: GremiumError) -> str:
 def render_lazy(lang: Lang, text: LazyText) -> str:
     """Translate a lazy text, escaping its string parameters."""
     params: Mapping[str, Any] = {
-        k: escape(v) if isinstance(v, str) else v for k, v in text.params.items()
+        k: escape(_clipped(v)) if isinstance(v, str) else v for k, v in text.params.items()
     }
     return LazyText(text.msgid, params, text.plural, text.n).render(lang)
+
+
+def _clipped(value: str) -> str:
+    return value if len(value) <= MAX_ECHO else value[: MAX_ECHO - 1] + "…"
 
 
 def welcome(lang: Lang, *, first_name: str, organisation: str) -> str:
