@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
 
 from domain.errors import GremiumError
 from domain.i18n import Lang
@@ -38,6 +45,15 @@ async def _tell(update: Update, text: str) -> None:
         await message.reply_text(text)
 
 
+#: Why an edit fails when there is nothing to do.
+_NOTHING_TO_EDIT = ("not modified", "message to edit not found", "message can't be edited")
+
+
+def _nothing_to_edit(description: str) -> bool:
+    lowered = description.lower()
+    return any(reason in lowered for reason in _NOTHING_TO_EDIT)
+
+
 async def error_handler(update: object, context: Context) -> None:
     """Refusals become polite replies; anything unexpected is logged first, then apologised for."""
     error = context.error
@@ -46,14 +62,19 @@ async def error_handler(update: object, context: Context) -> None:
         context.bot_data.runtime.record_error(context.bot_data.clock.now(), describe_error(error))
         return
     if isinstance(error, GremiumError):
-        await _tell(update, texts.error(await _lang_of(update, context), error))
+        try:
+            await _tell(update, texts.error(await _lang_of(update, context), error))
+        except BadRequest as exc:  # the press was answered already
+            log.info("update %s: refusal not shown: %s", update.update_id, exc.message)
         return
     if isinstance(error, Forbidden):
         log.info("update %s: user blocked the bot", update.update_id)
         return
-    if isinstance(error, BadRequest) and "not modified" in error.message:
+    if isinstance(error, BadRequest) and _nothing_to_edit(error.message):
+        # The message shows this already, or is gone (an old or forged press): nothing to fix.
         if update.callback_query is not None:
-            await update.callback_query.answer()
+            with contextlib.suppress(BadRequest):  # the handler may have answered already
+                await update.callback_query.answer()
         return
     log.error("update %s failed", update.update_id, exc_info=error)
     context.bot_data.runtime.record_error(context.bot_data.clock.now(), describe_error(error))
@@ -79,6 +100,19 @@ async def unknown_command(update: Update, context: Context) -> None:
     )
 
 
+async def empty_button(update: Update, context: Context) -> None:
+    """A button press without data (forged): the same answer, and no other handler runs."""
+    await unknown_button(update, context)
+    raise ApplicationHandlerStop
+
+
+def _asked_only_about_data(data: object) -> bool:
+    """A pattern python-telegram-bot consults only for presses that carry data, so the handler
+    gets exactly the presses without data (which would otherwise match the first handler with
+    any pattern, and be dropped there unanswered)."""
+    return False
+
+
 async def unknown_button(update: Update, context: Context) -> None:
     """A button whose data no handler knows: stale, from an old version, or forged."""
     if (query := update.callback_query) is None:
@@ -94,4 +128,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(filters.COMMAND & private, unknown_command))
     app.add_handler(CallbackQueryHandler(unknown_button))
+    app.add_handler(CallbackQueryHandler(empty_button, pattern=_asked_only_about_data), group=-1)
     app.add_error_handler(error_handler)
