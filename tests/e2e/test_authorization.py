@@ -1,0 +1,383 @@
+"""The authorization matrix: every privileged command and button, tried by each role.
+
+Roles: a stranger (consented, in no group), a member of Bildung, the coordinator of another
+group (Kultur), the coordinator of Bildung, and an organiser (admin). Buttons are pressed with
+forged callback data naming Bildung's things, as a modified client could. Only the allowed
+roles succeed; for the others nothing in the database changes and they get a clear answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+from sqlmodel import select
+
+from domain.dates import parse_candidates
+from handlers import callbacks as cb
+from handlers.poll_flow import fix_meeting, open_poll
+from handlers.polls import store_candidates
+from sandbox.emulator import UserHandle
+from storage import announcements as announcement_repo
+from storage import groups as group_repo
+from storage import polls as poll_repo
+from storage.models import AnnouncementStatus, ContentKind, Member, PollStatus, Role
+from tests.e2e.checks import broken_invariants, database_state
+from tests.e2e.harness import ADMIN_ID, World
+from tests.e2e.helpers import consented, group_id, member_of
+
+STRANGER, MEMBER, OTHER, COORDINATOR, ADMIN = "stranger", "member", "other", "coord", "admin"
+ROLES = (STRANGER, MEMBER, OTHER, COORDINATOR, ADMIN)
+NOBODY: frozenset[str] = frozenset()
+ADMINS = frozenset({ADMIN})
+MANAGERS = frozenset({COORDINATOR, ADMIN})
+COORDINATORS = frozenset({OTHER, COORDINATOR, ADMIN})
+MEMBERS = frozenset({MEMBER, COORDINATOR})
+_numbers = count(1)
+
+
+@dataclass
+class Ctx:
+    """The people and Bildung, and ways to make a fresh thing to act on."""
+
+    world: World
+    users: dict[str, UserHandle]
+    bildung: int
+    victim: UserHandle
+    made: dict[str, Any] = field(default_factory=dict)
+
+    async def member_id(self, user: UserHandle) -> int:
+        async with self.world.sessionmaker() as session:
+            member = (
+                await session.exec(select(Member).where(Member.telegram_id == user.id))
+            ).one()
+        assert member.id is not None
+        return member.id
+
+    async def fresh_group(self, *, coordinator: UserHandle | None = None) -> str:
+        """A new group (with ``coordinator``), so each attempt starts from the same state."""
+        slug = f"probe-{next(_numbers)}"
+        async with self.world.sessionmaker.begin() as session:
+            group = await group_repo.create_group(
+                session,
+                slug=slug,
+                name=slug.title(),
+                timezone="Europe/Berlin",
+                now=self.world.clock.now(),
+            )
+            assert group.id is not None
+            if coordinator is not None:
+                await group_repo.add_membership(
+                    session,
+                    member_id=await self.member_id(coordinator),
+                    group_id=group.id,
+                    now=self.world.clock.now(),
+                    role=Role.COORDINATOR,
+                )
+        self.made["group_id"] = group.id
+        return slug
+
+    async def fresh_poll(self, *, status: PollStatus = PollStatus.OPEN) -> list[int]:
+        """A poll of Bildung by its coordinator, opened as the handlers open it; its options."""
+        bd = self.world.app.bot_data
+        author = await self.member_id(self.users[COORDINATOR])
+        async with self.world.sessionmaker.begin() as session:
+            poll = await poll_repo.create_draft(
+                session, group_id=self.bildung, author_id=author, now=self.world.clock.now()
+            )
+            candidates = parse_candidates(
+                "12.01.2027 17:00\n14.01.2027 17:00",
+                tz=bd.timezone,
+                now=self.world.clock.now(),
+                lang="en",
+            )
+            await store_candidates(session, bd, poll, candidates)
+            if status != PollStatus.DRAFT:
+                await open_poll(session, bd, poll)
+            if status == PollStatus.CHOOSING:
+                poll.status = PollStatus.CHOOSING
+                await poll_repo.freeze_counts(session, poll=poll)
+            session.add(poll)
+            options = await poll_repo.list_options(session, poll_id=poll.id or 0)
+        await self.world.settle()
+        self.made["poll_id"] = poll.id
+        return [o.id or 0 for o in options]
+
+    async def fresh_meeting(self) -> int:
+        """A meeting of Bildung fixed from a poll."""
+        options = await self.fresh_poll()
+        bd = self.world.app.bot_data
+        async with self.world.sessionmaker.begin() as session:
+            poll = await poll_repo.get_poll(session, poll_id=self.made["poll_id"])
+            group = await group_repo.get_group(session, group_id=self.bildung)
+            option = await poll_repo.get_option(session, option_id=options[0])
+            assert poll is not None and group is not None and option is not None
+            await poll_repo.freeze_counts(session, poll=poll)  # as closing the poll does
+            meeting = await fix_meeting(session, bd, poll, group, option)
+        await self.world.settle()
+        assert meeting.id is not None
+        return meeting.id
+
+    async def fresh_announcement(self) -> int:
+        """An announcement to Bildung by its coordinator, waiting in the preview."""
+        async with self.world.sessionmaker.begin() as session:
+            sender = await session.get(Member, await self.member_id(self.users[COORDINATOR]))
+            assert sender is not None
+            draft = await announcement_repo.open_draft(
+                session, sender=sender, group_id=self.bildung, now=self.world.clock.now()
+            )
+            draft.content_kind, draft.text_html = ContentKind.TEXT, "Treffen"
+            draft.status = AnnouncementStatus.PREVIEW
+            session.add(draft)
+        assert draft.id is not None
+        return draft.id
+
+
+Prepare = Callable[[Ctx], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One privileged action: ``prepare`` makes a fresh target and returns the command text or
+    the callback data; ``allowed`` are the roles that may do it; ``reads`` marks actions that
+    only show something (success: a reply that is no refusal) rather than change the database."""
+
+    name: str
+    allowed: frozenset[str]
+    prepare: Prepare
+    reads: bool = False
+    button: bool = False
+
+
+def command(text: str) -> Prepare:
+    async def prepare(ctx: Ctx) -> str:
+        return text
+
+    return prepare
+
+
+async def _rename(ctx: Ctx) -> str:
+    return f"/renamegroup {await ctx.fresh_group()} Neuer Name"
+
+
+async def _archive_question(ctx: Ctx) -> str:
+    return f"/archivegroup {await ctx.fresh_group()}"
+
+
+async def _archive_button(ctx: Ctx) -> str:
+    await ctx.fresh_group()
+    return cb.encode(cb.ArchiveGroup(ctx.made["group_id"]))
+
+
+async def _add_coordinator(ctx: Ctx) -> str:
+    return f"/addcoordinator {await ctx.fresh_group()} @victim"
+
+
+async def _remove_coordinator(ctx: Ctx) -> str:
+    return f"/removecoordinator {await ctx.fresh_group(coordinator=ctx.victim)} @victim"
+
+
+async def _announce_target(ctx: Ctx) -> str:
+    return cb.encode(cb.AnnounceTarget(ctx.bildung))
+
+
+def _announce(step: cb.AnnounceStep) -> Prepare:
+    async def prepare(ctx: Ctx) -> str:
+        return cb.encode(cb.AnnounceAction(step, await ctx.fresh_announcement()))
+
+    return prepare
+
+
+async def _poll_target(ctx: Ctx) -> str:
+    return cb.encode(cb.PollTarget(ctx.bildung))
+
+
+async def _send_draft_poll(ctx: Ctx) -> str:
+    await ctx.fresh_poll(status=PollStatus.DRAFT)
+    return cb.encode(cb.PollDraftAction(cb.PollStep.SEND, ctx.made["poll_id"]))
+
+
+def _manage_poll(step: cb.PollManageStep) -> Prepare:
+    async def prepare(ctx: Ctx) -> str:
+        await ctx.fresh_poll()
+        return cb.encode(cb.PollManage(step, ctx.made["poll_id"]))
+
+    return prepare
+
+
+async def _remove_option(ctx: Ctx) -> str:
+    return cb.encode(cb.RemoveOption((await ctx.fresh_poll())[0]))
+
+
+async def _choose_option(ctx: Ctx) -> str:
+    return cb.encode(cb.ChooseOption((await ctx.fresh_poll(status=PollStatus.CHOOSING))[0]))
+
+
+async def _remind(ctx: Ctx) -> str:
+    async with ctx.world.sessionmaker.begin() as session:  # /remind wants one open poll
+        for poll in await poll_repo.list_polls(
+            session, group_ids={ctx.bildung}, statuses=(PollStatus.OPEN,)
+        ):
+            poll.status = PollStatus.CANCELLED
+            session.add(poll)
+    await ctx.fresh_poll()
+    return "/remind bildung"
+
+
+async def _schedule(ctx: Ctx) -> str:
+    return f"/schedule bildung meetings={2 + next(_numbers) % 4}"  # a change every time
+
+
+def _manage_meeting(step: cb.MeetingStep) -> Prepare:
+    async def prepare(ctx: Ctx) -> str:
+        return cb.encode(cb.MeetingManage(step, await ctx.fresh_meeting()))
+
+    return prepare
+
+
+async def _vote(ctx: Ctx) -> str:
+    return cb.encode(cb.VoteAction((await ctx.fresh_poll())[0], "yes"))
+
+
+async def _attend(ctx: Ctx) -> str:
+    return cb.encode(cb.Attend(await ctx.fresh_meeting(), True))
+
+
+async def _forget_someone_else(ctx: Ctx) -> str:
+    async with ctx.world.sessionmaker() as session:
+        victim = await session.get(Member, await ctx.member_id(ctx.victim))
+    assert victim is not None and victim.id is not None
+    return cb.encode(cb.ConfirmForget(victim.id, cb.microseconds(victim.created_at)))
+
+
+CASES = [
+    Case("/newgroup", ADMINS, command("/newgroup Sport und Freizeit")),
+    Case("/renamegroup", ADMINS, _rename),
+    Case("/archivegroup", ADMINS, _archive_question, reads=True),
+    Case("archive button", ADMINS, _archive_button, button=True),
+    Case("/addcoordinator", ADMINS, _add_coordinator),
+    Case("/removecoordinator", ADMINS, _remove_coordinator),
+    Case("/members", MANAGERS, command("/members bildung"), reads=True),
+    Case("/status", ADMINS, command("/status"), reads=True),
+    Case("/announce", COORDINATORS, command("/announce"), reads=True),
+    Case("/announcements", COORDINATORS, command("/announcements"), reads=True),
+    Case("announce to Bildung", MANAGERS, _announce_target, button=True),
+    Case("send an announcement", MANAGERS, _announce(cb.AnnounceStep.SEND), button=True),
+    Case("cancel an announcement", MANAGERS, _announce(cb.AnnounceStep.CANCEL), button=True),
+    Case("/poll", COORDINATORS, command("/poll"), reads=True),
+    Case("/polls", COORDINATORS, command("/polls"), reads=True),
+    Case("poll for Bildung", MANAGERS, _poll_target, button=True),
+    Case("send someone's draft poll", frozenset({COORDINATOR}), _send_draft_poll, button=True),
+    Case("close a poll", MANAGERS, _manage_poll(cb.PollManageStep.CLOSE), button=True),
+    Case("remind from a poll", MANAGERS, _manage_poll(cb.PollManageStep.REMIND), button=True),
+    Case("cancel a poll", MANAGERS, _manage_poll(cb.PollManageStep.CANCEL), button=True),
+    Case("remove a date", MANAGERS, _remove_option, button=True),
+    Case("choose the date", MANAGERS, _choose_option, button=True),
+    Case("/remind", MANAGERS, _remind),
+    Case("/schedule", MANAGERS, _schedule),
+    Case("cancel a meeting", MANAGERS, _manage_meeting(cb.MeetingStep.CANCEL), button=True),
+    Case("move a meeting", MANAGERS, _manage_meeting(cb.MeetingStep.MOVE), button=True),
+    Case("vote", MEMBERS, _vote, button=True),
+    Case("attend", MEMBERS, _attend, button=True),
+    Case("forget someone else", NOBODY, _forget_someone_else, button=True),
+]
+
+
+async def _people(world: World) -> Ctx:
+    users = {
+        STRANGER: await consented(world, 7001, "Sven"),
+        MEMBER: await consented(world, 7002, "Mira"),
+        OTHER: await consented(world, 7003, "Otto", username="otto"),
+        COORDINATOR: await consented(world, 7004, "Hana", username="hana"),
+        ADMIN: await consented(world, ADMIN_ID, "Olga"),
+    }
+    victim = await consented(world, 7005, "Vera", username="victim")
+    await member_of(world, users[MEMBER], "bildung")
+    await member_of(world, victim, "bildung")
+    await member_of(world, users[OTHER], "kultur")
+    await world.send(users[ADMIN], "/addcoordinator kultur @otto")
+    await world.send(users[ADMIN], "/addcoordinator bildung @hana")
+    return Ctx(world, users, await group_id(world, "bildung"), victim)
+
+
+async def _attempt(ctx: Ctx, case: Case, role: str, action: str) -> tuple[bool, str]:
+    """Do the action as ``role``; (whether the database changed, the bot's answer)."""
+    world, user = ctx.world, ctx.users[role]
+    before = await database_state(world.sessionmaker)
+    answers, messages = len(user.callback_answers), len(user.bot_messages)
+    if case.button:
+        await user.press_data(user.bot_messages[-1].message_id, action)
+    else:
+        await user.send(action)
+    await world.settle()
+    changed = await database_state(world.sessionmaker) != before
+    if case.button:
+        assert len(user.callback_answers) > answers, f"{case.name}/{role}: button not answered"
+        answer = user.callback_answers[-1].text or ""
+        if not user.callback_answers[-1].show_alert and len(user.bot_messages) > messages:
+            answer = user.bot_messages[-1].text or answer
+    else:
+        assert len(user.bot_messages) > messages, f"{case.name}/{role}: no reply"
+        answer = user.bot_messages[messages].text
+    return changed, answer
+
+
+REFUSALS = ("Only ", "Sorry, only", "This is someone else", "This button is no longer valid")
+
+
+def _refused(answer: str) -> bool:
+    return answer.startswith(REFUSALS)
+
+
+async def test_every_privileged_action_by_every_role(
+    world: World, figures: Callable[[str], None]
+) -> None:
+    """Allowed roles succeed; for every other role the database stays as it was."""
+    ctx = await _people(world)
+    outcomes: list[str] = []
+    for case in CASES:
+        action = await case.prepare(ctx)
+        for role in ROLES:
+            if role in case.allowed:
+                continue
+            changed, answer = await _attempt(ctx, case, role, action)
+            assert not changed, f"{case.name}: {role} changed the database ({answer!r})"
+            assert answer.strip(), f"{case.name}: {role} got no clear answer"
+            outcomes.append(f"{case.name}/{role}: refused")
+        for role in sorted(case.allowed):
+            action = await case.prepare(ctx)
+            changed, answer = await _attempt(ctx, case, role, action)
+            succeeded = not _refused(answer) if case.reads else changed
+            assert succeeded, f"{case.name}: {role} should succeed ({answer!r})"
+            outcomes.append(f"{case.name}/{role}: done")
+    assert await broken_invariants(world.sessionmaker) == {}
+    refused = sum(o.endswith("refused") for o in outcomes)
+    backend = world.settings.database_url.split("+")[0]
+    figures(
+        f"authorization[{backend}]: {len(CASES)} commands and buttons x {len(ROLES)} roles: "
+        f"{len(outcomes) - refused} allowed attempts succeeded, {refused} refused attempts "
+        "changed nothing"
+    )
+
+
+def test_the_matrix_names_every_privileged_button() -> None:
+    """Every kind of button that acts on a group's things is in the matrix (or harmless)."""
+    harmless = {cb.Consent, cb.ToggleMembership, cb.Dismiss, cb.ChooseLanguage}
+    covered = {
+        cb.ArchiveGroup,
+        cb.AnnounceTarget,
+        cb.AnnounceAction,
+        cb.PollTarget,
+        cb.PollDraftAction,
+        cb.PollManage,
+        cb.RemoveOption,
+        cb.ChooseOption,
+        cb.MeetingManage,
+        cb.VoteAction,
+        cb.Attend,
+        cb.ConfirmForget,
+    }
+    kinds = set(getattr(cb.Callback, "__args__", ()))
+    assert kinds - harmless - covered == set(), "a new button kind needs a row in CASES"
