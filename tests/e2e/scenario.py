@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sandbox.emulator import UserHandle
 from storage.models import Poll, PollOption
 from tests.e2e.harness import ADMIN_ID, World
-from tests.e2e.helpers import consented, member_of
+from tests.e2e.helpers import consented
 
 GROUP = "bildung"
 POLL_MARKER = "Bildung: when shall we meet?"
@@ -47,9 +47,17 @@ async def gather(world: World, size: int, *, first_id: int = 5000) -> Season:
     admin = await consented(world, ADMIN_ID, "Olga")
     coordinator = await consented(world, first_id, "Hana", username="hana")
     await world.send(admin, f"/addcoordinator {GROUP} @hana")
-    members = [await consented(world, first_id + 1 + i, f"M{i}") for i in range(size)]
+    # Everyone at once, as after the conference: /start, agree, join.
+    members = [world.emu.user(first_id + 1 + i, f"M{i}", language_code="en") for i in range(size)]
     for member in members:
-        await member_of(world, member, GROUP)
+        await member.send("/start")
+    await world.settle()
+    for member in members:
+        await member.press("✅ I agree")
+    await world.settle()
+    for member in members:
+        await member.send(f"/join {GROUP}")
+    await world.settle()
     return Season(coordinator, members)
 
 
