@@ -124,3 +124,20 @@ def test_backup_and_restore_commands_on_sqlite(
     assert "restored" in out
     assert "gremium.db.before-restore" in out
     _forget_handler()
+
+
+def test_the_production_example_loads() -> None:
+    """deploy/config.production.toml is valid: webhook mode, JSON logs, secrets from the env."""
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        "GREMIUM_TOKEN": TOKEN,
+        "GREMIUM_DATABASE_URL": "postgresql+asyncpg://gremium:pw@127.0.0.1:5432/gremium",
+    }
+    settings = load_settings(root / "deploy" / "config.production.toml", env=env)
+    assert (settings.mode, settings.log_format) == ("webhook", "json")
+    assert settings.webhook.url == "https://gremium.example.org"
+    assert settings.database_url.startswith("postgresql+asyncpg://")
+    assert len(settings.groups) == 6
+    unit = (root / "deploy" / "gremium.service").read_text()
+    assert "ExecStart=/opt/gremium/.venv/bin/gremium run --config /etc/gremium/config.toml" in unit
+    assert "EnvironmentFile=/etc/gremium/gremium.env" in unit
