@@ -81,7 +81,7 @@ def test_keyvalue_logs_are_one_line_with_quoted_values() -> None:
     """key=value: one line, values with spaces quoted, newlines escaped, the token replaced."""
     out = _log_line("keyvalue")
     assert out.count("\n") == 1
-    assert " level=ERROR logger=gremium.test msg=\"outbox: delivery 12 failed\" exc=\"" in out
+    assert ' level=ERROR logger=gremium.test msg="outbox: delivery 12 failed" exc="' in out
     assert out.startswith("ts=")
     assert "\\n" in out
     assert TOKEN not in out

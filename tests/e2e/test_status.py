@@ -88,7 +88,9 @@ async def test_organiser_sees_the_state_of_this_instance(world: World) -> None:
         "",
     ]
     assert lines[11] == "Last error"
-    assert lines[12].startswith("Nov 24, 2026 10:00\u202fAM: outbox: delivery 3 to chat 777 failed:")
+    assert lines[12].startswith(
+        "Nov 24, 2026 10:00\u202fAM: outbox: delivery 3 to chat 777 failed:"
+    )
     assert "chat not found" in lines[12].lower()
     assert status.html.startswith("<b>Gremium 0.1.0</b>\n")
 
