@@ -53,7 +53,8 @@ async def test_the_lock_comes_free_when_the_holder_dies(database_url: str) -> No
                 await conn.execute(
                     text(
                         "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                        "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+                        "WHERE locktype = 'advisory' AND pid <> pg_backend_pid() AND database = "
+                        "(SELECT oid FROM pg_database WHERE datname = current_database())"
                     )
                 )
             await engine.dispose()
