@@ -7,7 +7,8 @@ code's, and swaps the file in with one rename; the replaced database is kept bes
 
 PostgreSQL: ``pg_dump --format=custom`` makes the copy (it reads in one snapshot too);
 :func:`restore_postgres` checks the archive's schema version with ``pg_restore`` and restores it
-in a single transaction while no instance holds the leader lock.
+in a single transaction, refusing while any Gremium process is connected (Gremium's connections
+carry the application name "gremium") or holds the leader lock.
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
+from storage.db import APPLICATION_NAME
 from storage.locks import AdvisoryLock, FileLock, lock_path
 
 #: How long to wait for a database the bot is writing to.
 BUSY_TIMEOUT = 30.0
+#: The restore's own connections, which do not count as a running Gremium.
+RESTORE_NAME = f"{APPLICATION_NAME}-restore"
 
 
 class BackupError(Exception):
@@ -212,11 +219,13 @@ async def dump_revision(archive: Path) -> str:
 async def restore_postgres(archive: Path, url: str, *, expected: str) -> None:
     """Restore a pg_dump archive into the database at ``url``, in one transaction."""
     check_revision(archive, await dump_revision(archive), expected)
-    lock = AdvisoryLock(url)
+    lock = AdvisoryLock(url, application_name=RESTORE_NAME)
     try:
-        if not await lock.acquire():
+        connected = await _gremium_connections(url)
+        if connected or not await lock.acquire():
             raise BackupError(
-                "a Gremium instance is running on this database. Stop every instance "
+                "Gremium is still running on this database "
+                f"({connected or 'the leader'} connected). Stop every instance "
                 "(systemctl stop gremium on each host), then restore."
             )
         _, err, code = await _run(
@@ -234,6 +243,27 @@ async def restore_postgres(archive: Path, url: str, *, expected: str) -> None:
             raise BackupError(f"pg_restore failed; nothing was changed: {err.strip()}")
     finally:
         await lock.release()
+
+
+async def _gremium_connections(url: str) -> int:
+    """How many connections of Gremium processes (other than this one) the database has."""
+    engine = create_async_engine(
+        url,
+        poolclass=NullPool,
+        connect_args={"server_settings": {"application_name": RESTORE_NAME}},
+    )
+    try:
+        async with engine.connect() as conn:
+            result = await conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND application_name LIKE :name AND application_name <> :own"
+                ),
+                {"name": f"{APPLICATION_NAME}%", "own": RESTORE_NAME},
+            )
+            return int(result.scalar_one())
+    finally:
+        await engine.dispose()
 
 
 async def _run(*argv: str, password: str | None = None) -> tuple[str, str, int]:

@@ -11,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionMaker = async_sessionmaker[AsyncSession]
+#: How Gremium's connections name themselves to PostgreSQL (``pg_stat_activity``), so that
+#: ``gremium db restore`` can tell whether an instance is still connected.
+APPLICATION_NAME = "gremium"
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -22,6 +25,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    kwargs.setdefault("connect_args", {"server_settings": {"application_name": APPLICATION_NAME}})
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 

@@ -72,10 +72,21 @@ def lock_path(database: Path) -> Path:
 class AdvisoryLock:
     """``pg_try_advisory_lock`` on a connection of its own that stays open while leading."""
 
-    def __init__(self, url: str, *, key: int = LEADER_KEY, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        key: int = LEADER_KEY,
+        timeout: float = 5.0,
+        application_name: str = "gremium-leader",
+    ) -> None:
         self.key = key
         self.timeout = timeout
-        self._engine = create_async_engine(url, poolclass=NullPool)
+        self._engine = create_async_engine(
+            url,
+            poolclass=NullPool,
+            connect_args={"server_settings": {"application_name": application_name}},
+        )
         self._conn: AsyncConnection | None = None
 
     async def acquire(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -13,13 +14,17 @@ from storage import migrate
 from storage.backup import (
     BackupError,
     backup_sqlite,
+    dump_revision,
     libpq_url,
     pg_dump_command,
+    restore_postgres,
     restore_sqlite,
     sqlite_file,
     sqlite_revision,
 )
+from storage.db import create_engine
 from storage.locks import FileLock, lock_path
+from tests.conftest import NO_POSTGRES, POSTGRES_URL
 
 HEAD = migrate.head_revision()
 
@@ -147,3 +152,32 @@ def test_urls_for_the_tools() -> None:
         "pg_dump --format=custom --file=/var/backups/g.dump "
         "'postgresql://gremium@db.example:5433/gremium'"
     )
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
+async def test_postgres_restore_refuses_while_gremium_is_connected(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    """A standby holds no lock but is connected: the restore is refused all the same."""
+    if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
+        pytest.skip("pg_dump and pg_restore are not installed")
+    dump = tmp_path / "gremium.dump"
+    proc = await asyncio.create_subprocess_exec(
+        "pg_dump", "--format=custom", f"--file={dump}", libpq_url(postgres_database)
+    )
+    assert await proc.wait() == 0
+    assert await dump_revision(dump) == HEAD
+    engine = create_engine(postgres_database)
+    try:
+        async with engine.connect():
+            with pytest.raises(
+                BackupError, match=r"still running on this database \(1 connected\)"
+            ):
+                await restore_postgres(dump, postgres_database, expected=HEAD)
+    finally:
+        await engine.dispose()
+    with pytest.raises(BackupError, match="has schema version"):
+        await restore_postgres(dump, postgres_database, expected="0000")
+    (tmp_path / "junk.dump").write_text("junk")
+    with pytest.raises(BackupError, match="is not a pg_dump archive"):
+        await restore_postgres(tmp_path / "junk.dump", postgres_database, expected=HEAD)
