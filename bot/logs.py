@@ -102,3 +102,5 @@ def configure_logging(
     root.setLevel(level)
     for noisy in QUIET:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # python-telegram-bot logs every request's parameters (names, message texts) at DEBUG.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))
