@@ -36,8 +36,11 @@ class TrackingUpdateProcessor(SimpleUpdateProcessor):
         try:
             async with lock:
                 await coroutine
-            if self.after is not None:
-                await self.after(update)
+                # Inside the lock: the person's next update starts only once this one is
+                # marked, so a replay after a crash never re-applies an older update after a
+                # newer one (a vote changed back to a previous answer).
+                if self.after is not None:
+                    await self.after(update)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
