@@ -44,6 +44,17 @@ YES = {"yes", "ja", "on", "an", "true", "1"}
 NO = {"no", "nein", "off", "aus", "false", "0"}
 
 
+def split_args(text: str) -> list[str]:
+    """The words after the command; quotes keep a place with spaces together."""
+    try:
+        return shlex.split(text)[1:]
+    except ValueError:
+        raise GremiumError(
+            'A quotation mark is not closed. Write a place with spaces like place="Rathaus, '
+            'Raum 3".'
+        ) from None
+
+
 def _number(key: str, value: str) -> int:
     if not value.isdigit():
         raise GremiumError("{key} needs a whole number, for example {key}=3.", key=key)
@@ -147,7 +158,7 @@ async def schedule_command(update: Update, context: Context) -> None:
     if (message := update.effective_message) is None or (user := update.effective_user) is None:
         return
     bd = context.bot_data
-    args = shlex.split(message.text or "")[1:] if message.text else []
+    args = split_args(message.text or "")
     async with bd.sessionmaker.begin() as session:
         actor = await load_actor(session, bd, user)
         if not args:
