@@ -8,12 +8,15 @@ from collections.abc import Callable
 
 from sqlmodel import select
 
+from domain.clock import FakeClock
 from storage import inbox
+from storage.db import SessionMaker
 from storage.models import InboundUpdate, Membership
 from tests.e2e.checks import broken_invariants, chat_state, database_state
 from tests.e2e.harness import World, restart, start_bot, stop_bot
 from tests.e2e.helpers import group_id
 from tests.e2e.scenario import announce, gather, open_poll, vote
+from tests.e2e.test_webhook import webhook_bot
 
 
 async def _season(world: World) -> None:
@@ -98,3 +101,33 @@ async def test_an_update_in_hand_at_a_crash_is_handled_after_the_restart(world: 
     assert len(joined) == 1
     assert row is not None and row.handled_at is not None and row.replays == 1
     assert await broken_invariants(world.sessionmaker) == {}
+
+
+async def test_a_webhook_retry_changes_nothing(
+    database_url: str,
+    sessionmaker: SessionMaker,
+    clock: FakeClock,
+    figures: Callable[[str], None],
+) -> None:
+    """Webhook mode: Telegram posts every update of a season a second time (as after a timeout
+    of the first post); the server answers 200 and nothing changes."""
+    async with webhook_bot(database_url, sessionmaker, clock) as world:
+        await _season(world)
+        delivered = sorted(world.emu.core.queue.history)
+        state, chats = await database_state(world.sessionmaker), chat_state(world.emu)
+        answers = _answers(world)
+        posts = len(world.emu.webhook.posts)
+
+        for update_id in delivered:
+            world.emu.deliver_again(update_id)
+        await world.settle()
+
+        again = world.emu.webhook.posts[posts:]
+        assert sorted(update_id for update_id, _ in again) == delivered
+        assert all(status == 200 for _, status in again)
+        assert world.duplicates == len(delivered)
+        assert await database_state(world.sessionmaker) == state
+        assert chat_state(world.emu) == chats
+        assert _answers(world) == answers
+        assert await broken_invariants(world.sessionmaker) == {}
+    figures(f"redelivery (webhook): {len(delivered)} updates posted again, 0 changes")
