@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
-from telegram.request import HTTPXRequest
 
 import handlers
 from bot.config import Settings
 from bot.inbox import InboxQueue
 from bot.processing import TrackingUpdateProcessor
+from bot.request import AiohttpRequest
 from bot.telegram_bot import GremiumBot
 from domain.clock import Clock
 from domain.delivery import Limits
@@ -50,8 +50,8 @@ def build_application(
 ) -> GremiumApp:
     """The bot, wired to its database, clock and translations, with every handler registered."""
     timeout = settings.request_timeout
-    request = HTTPXRequest(connect_timeout=10, read_timeout=timeout, write_timeout=timeout)
-    polling = HTTPXRequest(connect_timeout=10, read_timeout=40, write_timeout=timeout)
+    request = AiohttpRequest(connect_timeout=10, read_timeout=timeout, write_timeout=timeout)
+    polling = AiohttpRequest(connect_timeout=10, read_timeout=40, write_timeout=timeout)
     bot = GremiumBot(
         settings.token,
         base_url=settings.bot_base_url,
