@@ -144,6 +144,29 @@ async def mark_sent(
     )
 
 
+async def mark_sent_many(
+    session: AsyncSession, *, sent: list[tuple[int, list[int]]], now: datetime
+) -> None:
+    """Several deliveries went out completely: ``(delivery_id, message_ids)`` pairs, written
+    in one statement."""
+    if not sent:
+        return
+    await session.exec(
+        update(Delivery),
+        params=[
+            {
+                "id": delivery_id,
+                "status": DeliveryStatus.SENT,
+                "sent_at": now,
+                "message_ids": message_ids,
+                "parts_sent": len(message_ids),
+                "last_error": None,
+            }
+            for delivery_id, message_ids in sent
+        ],
+    )
+
+
 async def mark_retry(
     session: AsyncSession,
     *,
