@@ -36,6 +36,13 @@ emulator: $(STAMP) ## Run the local Bot API emulator on http://127.0.0.1:8081
 test: $(STAMP) i18n-compile ## Run the test suite
 	$(BIN)/pytest
 
+RELIABILITY := tests/e2e/test_faults.py tests/e2e/test_redelivery.py tests/e2e/test_hostile.py \
+	tests/e2e/test_authorization.py tests/e2e/test_contention.py tests/storage/test_contention.py \
+	tests/crash
+
+soak: $(STAMP) i18n-compile ## Long reliability runs: more faults, SIGKILLs, hypothesis examples (SEED=n)
+	HYPOTHESIS_PROFILE=soak GREMIUM_CRASH_SEED=$${SEED:-$$RANDOM} $(BIN)/pytest $(RELIABILITY)
+
 lint: $(STAMP) ## ruff, ruff format --check, mypy (strict), import-linter
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -57,4 +64,4 @@ i18n: $(STAMP) ## Re-extract messages and update the catalogues under locales/
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help venv run sandbox emulator test lint fmt check i18n i18n-compile clean
+.PHONY: help venv run sandbox emulator test soak lint fmt check i18n i18n-compile clean

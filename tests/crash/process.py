@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func
@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def write_config(path: Path, *, api_root: str, database_url: str, token: str) -> Path:
     """A config for the bot under test: no quiet hours, a slow outbox (so a broadcast takes a
-    while and a kill lands in it), quick leadership checks, Kultur on a meeting rhythm."""
+    while and a kill lands in it), quick leadership checks, the groups on a meeting rhythm that
+    opens nothing by itself during the test."""
     path.write_text(
         f"""
 [telegram]
@@ -48,6 +49,10 @@ tally_edit_seconds = 0.2
 
 [cluster]
 check_seconds = 0.5
+
+[cadence]
+# The groups met recently, so their next poll is months away, until the test moves it.
+last_meeting = {date.today() - timedelta(days=7):%Y-%m-%d}
 
 [logging]
 level = "INFO"

@@ -250,17 +250,26 @@ async def _deadline(run: Run) -> None:
 
 
 async def _cadence(run: Run) -> None:
-    """Kultur's rhythm opens its poll after the restart; the kill lands while it does."""
+    """Kultur's next poll falls due (the plan is moved to now, as the sweep would find it on
+    the day); the kill lands while the sweep opens it and the invitations go out."""
     await run.bot.kill("idle")
+    await run.restart()  # the first sweep comes a second after the start; plan before it
     async with run.sessionmaker.begin() as session:
         kultur = (await session.exec(select(Group).where(Group.slug == "kultur"))).one()
         assert kultur.id is not None
         await tasks.cancel(session, kind=TaskKind.CADENCE_OPEN, ref_id=kultur.id)
-        await tasks.schedule(
+        task = await tasks.schedule(
             session, kind=TaskKind.CADENCE_OPEN, ref_id=kultur.id, due_at=datetime.now(UTC)
         )
-    await run.restart()
-    await run.kill_after("cadence opens a poll", 1.0, 5.0)
+    assert task is not None
+
+    async def opening() -> bool:
+        async with run.sessionmaker() as session:
+            row = await session.get(DueTask, task.id)
+            return row is not None and row.done_at is not None
+
+    await until(opening, 30, "the sweep to open Kultur's poll", run.bot)
+    await run.kill_after("cadence opens a poll", 0.0, 2.5)
     run.expected["Kultur</b>: when shall we meet?"] = [*run.members, run.coordinator]  # type: ignore[list-item]
     await run.restart()
     await run.quiet()
