@@ -53,10 +53,16 @@ class RateLimiter:
         require_aware(now, "now")
         limits = self.limits
         earliest = now
-        if len(self._global) >= limits.global_per_second:
-            earliest = max(
-                earliest, self._global[-limits.global_per_second] + timedelta(seconds=1)
-            )
+        per_second = limits.global_per_second
+        if len(self._global) >= per_second:
+            earliest = max(earliest, self._global[-per_second] + timedelta(seconds=1))
+        # Evenly spread: at most a tenth of the rate per tenth of a second. A second's worth
+        # sent at once reaches Telegram spread out by the network, overlaps the next second's
+        # and is answered with 429 (which also delays the bot's replies).
+        burst = max(1, per_second // 10)
+        if len(self._global) >= burst:
+            spacing = timedelta(seconds=burst / per_second)
+            earliest = max(earliest, self._global[-burst] + spacing)
         if is_group:
             sent = self._groups.get(chat_id, [])
             if len(sent) >= limits.group_per_minute:

@@ -65,6 +65,18 @@ GROUP, PRIVATE = True, False
             300,
             id="global: 24 leave room",
         ),
+        pytest.param(
+            [(1, PRIVATE, 0), (2, PRIVATE, 0)],
+            (3, PRIVATE, 0),
+            80,
+            id="global: spread evenly, 2 per 80 ms at 25/s",
+        ),
+        pytest.param(
+            [(1, PRIVATE, 0), (2, PRIVATE, 40)],
+            (3, PRIVATE, 100),
+            100,
+            id="global: spread evenly, free again",
+        ),
     ],
 )
 def test_rate_limiter(
