@@ -184,13 +184,13 @@ async def quiet(
     emu: Emulator, sessionmaker: SessionMaker, bot: BotProcess, timeout: float = 60
 ) -> None:
     """Wait until every update is handled, nothing due is left to send or do, and the bot has
-    made no request for half a second."""
+    made no request for 0.3 seconds."""
 
     async def check() -> bool:
         if emu.pending_updates or emu.in_flight or await _busy(sessionmaker):
             return False
         calls = len(emu.calls)
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.3)
         return len(emu.calls) == calls and not emu.in_flight and not emu.pending_updates
 
     await until(check, timeout, "the bot to finish its work", bot)

@@ -33,7 +33,7 @@ from tests.e2e.scenario import (
 
 SOAK = HYPOTHESIS_PROFILE == "soak"
 #: Members and announcements: small in CI, larger under `make soak`.
-MEMBERS, ANNOUNCEMENTS, SEEDS = (40, 6, range(1, 6)) if SOAK else (10, 2, range(1, 2))
+MEMBERS, ANNOUNCEMENTS, SEEDS = (40, 6, range(1, 6)) if SOAK else (8, 2, range(1, 2))
 #: The share of requests each kind of fault takes: 10% together.
 RATES = {"429": 0.025, "500": 0.0125, "502": 0.0125, "slow": 0.025, "drop": 0.025}
 SEND_METHODS = ("sendMessage", "sendDocument")
