@@ -180,14 +180,19 @@ class Dispatcher:
 
     async def _wait_for_rate(self, chat_id: int) -> None:
         is_group = chat_id < 0
+        slot: datetime | None = None  # the instant waited for
         while True:
             pause = self._paused_until - time.monotonic()
             now = _mono_now()
-            wait = (self.limiter.next_allowed(chat_id, is_group, now) - now).total_seconds()
-            wait = max(wait, pause)
+            allowed = self.limiter.next_allowed(chat_id, is_group, now)
+            wait = max((allowed - now).total_seconds(), pause)
             if wait <= 0:
-                self.limiter.record(chat_id, is_group, now)
+                # The send counts at its slot, not at the moment this task woke up: the small
+                # delays of each wake-up would otherwise add up over a long broadcast.
+                at = now if slot is None else self.limiter.next_allowed(chat_id, is_group, slot)
+                self.limiter.record(chat_id, is_group, min(at, now))
                 return
+            slot = allowed if pause <= 0 else None  # after Telegram's pause: from now on
             await asyncio.sleep(wait)
 
     # -- one delivery ------------------------------------------------------------------------
