@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
@@ -12,7 +14,6 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 
 from domain.delivery import quiet_hours_release
 from domain.errors import GremiumError
-from domain.i18n import Lang
 from handlers import announce_texts as atexts
 from handlers.common import group_zone
 from handlers.context import BotData
@@ -20,7 +21,14 @@ from storage import announcements as repo
 from storage import groups as group_repo
 from storage import members as member_repo
 from storage import outbox
-from storage.models import Announcement, AnnouncementStatus, Delivery, DeliveryStatus
+from storage.models import (
+    Announcement,
+    AnnouncementStatus,
+    Delivery,
+    DeliveryStatus,
+    Group,
+    Member,
+)
 
 log = logging.getLogger(__name__)
 KIND = "announcement"
@@ -50,61 +58,58 @@ async def release(session: AsyncSession, bd: BotData, announcement: Announcement
     chats = await repo.linked_chats(session, group_id=announcement.group_id)
     if not recipients and not chats:
         raise GremiumError("This group has no members yet, so there is nobody to send it to.")
-    count = 0
-    for member in recipients:
-        lang = bd.translator.get(member.language)
-        head = atexts.header(lang, group.name if group else None, sender_name)
-        count += await _enqueue(
-            session,
-            announcement,
-            lang,
-            head,
-            member.telegram_id,
-            member.id,
-            not_before,
-            now,
-            # Known to have blocked the bot: not sent, but listed in the report.
-            reachable=member.unreachable_since is None,
-        )
-    for linked in chats:
-        assert linked.chat_id is not None
-        lang = bd.translator.get(None)
-        head = atexts.header(lang, linked.name, sender_name)
-        count += await _enqueue(
-            session, announcement, lang, head, linked.chat_id, None, not_before, now
-        )
+    rows = _deliveries(
+        bd, announcement, group, sender_name, recipients, chats, not_before=not_before
+    )
+    count = await outbox.enqueue_many(session, deliveries=rows, now=now)
     announcement.released_at = now
     session.add(announcement)
     return count
 
 
-async def _enqueue(
-    session: AsyncSession,
+def _deliveries(
+    bd: BotData,
     announcement: Announcement,
-    lang: Lang,
-    head: str,
-    chat_id: int,
-    member_id: int | None,
-    not_before: datetime,
-    now: datetime,
+    group: Group | None,
+    sender_name: str,
+    recipients: list[Member],
+    chats: list[Group],
     *,
-    reachable: bool = True,
-) -> int:
-    delivery = await outbox.enqueue(
-        session,
-        dedupe_key=f"a{announcement.id}:{chat_id}",
-        kind=KIND,
-        chat_id=chat_id,
-        payload=atexts.payload(lang, announcement, head),
-        not_before=not_before,
-        now=now,
-        member_id=member_id,
-        announcement_id=announcement.id,
-        urgent=announcement.urgent,
-        pin=announcement.pin and member_id is None,
-        status=DeliveryStatus.PENDING if reachable else DeliveryStatus.UNREACHABLE,
-    )
-    return 0 if delivery is None else 1
+    not_before: datetime,
+) -> list[outbox.NewDelivery]:
+    """One row per member and linked chat; the text is made once per language."""
+    payloads: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
+
+    def row(chat_id: int, language: str | None, target: str | None) -> outbox.NewDelivery:
+        if (language, target) not in payloads:
+            lang = bd.translator.get(language)
+            head = atexts.header(lang, target, sender_name)
+            payloads[language, target] = atexts.payload(lang, announcement, head)
+        return outbox.NewDelivery(
+            dedupe_key=f"a{announcement.id}:{chat_id}",
+            kind=KIND,
+            chat_id=chat_id,
+            payload=payloads[language, target],
+            not_before=not_before,
+            announcement_id=announcement.id,
+            urgent=announcement.urgent,
+        )
+
+    rows = [
+        replace(
+            row(member.telegram_id, member.language, group.name if group else None),
+            member_id=member.id,
+            # Known to have blocked the bot: not sent, but listed in the report.
+            status=DeliveryStatus.PENDING
+            if member.unreachable_since is None
+            else DeliveryStatus.UNREACHABLE,
+        )
+        for member in recipients
+    ]
+    for linked in chats:
+        assert linked.chat_id is not None
+        rows.append(replace(row(linked.chat_id, None, linked.name), pin=announcement.pin))
+    return rows
 
 
 async def release_due(bd: BotData) -> int:

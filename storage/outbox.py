@@ -7,16 +7,20 @@ rows, sends them and records the outcome. Keyword-only functions, session first,
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Delivery, DeliveryStatus, Member
 
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+#: Rows per statement when writing or looking up many at once.
+CHUNK = 500
 
 
 async def enqueue(
@@ -53,6 +57,64 @@ async def enqueue(
     )
     session.add(delivery)
     return delivery
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """One message to queue with :func:`enqueue_many`."""
+
+    dedupe_key: str
+    kind: str
+    chat_id: int
+    payload: list[dict[str, Any]]
+    not_before: datetime
+    member_id: int | None = None
+    announcement_id: int | None = None
+    urgent: bool = False
+    pin: bool = False
+    status: DeliveryStatus = DeliveryStatus.PENDING
+
+
+async def enqueue_many(
+    session: AsyncSession, *, deliveries: Sequence[NewDelivery], now: datetime
+) -> int:
+    """Queue many messages in a few statements (a broadcast), skipping dedupe keys queued
+    before; returns how many were queued."""
+    keys = [d.dedupe_key for d in deliveries]
+    seen: set[str] = set()
+    for start in range(0, len(keys), CHUNK):
+        result = await session.exec(
+            select(Delivery.dedupe_key).where(
+                col(Delivery.dedupe_key).in_(keys[start : start + CHUNK])
+            )
+        )
+        seen.update(result.all())
+    rows: list[dict[str, Any]] = []
+    for d in deliveries:
+        if d.dedupe_key in seen:
+            continue
+        seen.add(d.dedupe_key)
+        rows.append(
+            {
+                "dedupe_key": d.dedupe_key,
+                "kind": d.kind,
+                "chat_id": d.chat_id,
+                "payload": d.payload,
+                "not_before": d.not_before,
+                "created_at": now,
+                "member_id": d.member_id,
+                "announcement_id": d.announcement_id,
+                "urgent": d.urgent,
+                "pin": d.pin,
+                "status": d.status,
+                "parts_sent": 0,
+                "message_ids": [],
+                "attempts": 0,
+            }
+        )
+    for start in range(0, len(rows), CHUNK):
+        await session.exec(insert(Delivery), params=rows[start : start + CHUNK])
+    return len(rows)
 
 
 async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list[Delivery]:

@@ -1,6 +1,8 @@
-"""The outbox's marks: several deliveries marked sent in one statement."""
+"""The outbox's bulk writes: a broadcast queued at once, deliveries marked sent together."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from sqlmodel import col, select
 
@@ -37,3 +39,36 @@ async def test_mark_sent_many(sessionmaker: SessionMaker, clock: FakeClock) -> N
         (DeliveryStatus.SENDING, [], 0, None),
         (DeliveryStatus.SENT, [9, 10], 2, now),
     ]
+
+
+async def test_enqueue_many_skips_keys_queued_before(
+    sessionmaker: SessionMaker, clock: FakeClock
+) -> None:
+    """A broadcast written at once queues each key once, also against earlier rows."""
+    now = clock.now()
+    part = [{"method": "sendMessage", "params": {"text": "Hallo"}}]
+    async with sessionmaker.begin() as session:
+        await outbox.enqueue(
+            session,
+            dedupe_key="a1:10",
+            kind="announcement",
+            chat_id=10,
+            payload=part,
+            not_before=now,
+            now=now,
+        )
+    rows = [
+        outbox.NewDelivery(f"a1:{chat}", "announcement", chat, part, now, announcement_id=None)
+        for chat in (10, 11, 12, 11)
+    ]
+    rows[2] = replace(rows[2], status=DeliveryStatus.UNREACHABLE, pin=True)
+    async with sessionmaker.begin() as session:
+        assert await outbox.enqueue_many(session, deliveries=rows, now=now) == 2
+    async with sessionmaker() as session:
+        stored = (await session.exec(select(Delivery).order_by(col(Delivery.id)))).all()
+    assert [(d.dedupe_key, d.status, d.pin, d.payload, d.message_ids) for d in stored] == [
+        ("a1:10", DeliveryStatus.PENDING, False, part, []),
+        ("a1:11", DeliveryStatus.PENDING, False, part, []),
+        ("a1:12", DeliveryStatus.UNREACHABLE, True, part, []),
+    ]
+    assert all(d.not_before == now and d.created_at == now for d in stored)
