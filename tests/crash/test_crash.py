@@ -361,11 +361,14 @@ async def _verify(run: Run) -> str:
             await session.exec(select(DueTask).where(DueTask.kind == TaskKind.POLL_CLOSE))
         ).all()
         polls = (await session.exec(select(Poll).where(Poll.status == PollStatus.CLOSED))).all()
+        planned = (await session.exec(select(Poll).where(col(Poll.planned).is_(True)))).all()
     bildung_votes = {k: v for k, v in stored.items() if k in run.votes}
     assert bildung_votes == run.votes, "a vote was lost or is not the member's last press"
     assert len(meetings) == 1 and len(polls) == 1
     assert sum(t.done_at is not None for t in closes) == 1
+    assert [p.status for p in planned] == [PollStatus.OPEN], "the rhythm opened one poll"
     return (
         f"{delivered} messages expected and delivered, {duplicates} duplicates (all in flight "
-        f"at a kill), {len(run.votes)} votes as last pressed, poll closed once, one meeting"
+        f"at a kill), {len(run.votes)} votes as last pressed, poll closed once, one meeting, "
+        "the rhythm's poll opened once"
     )
