@@ -103,14 +103,19 @@ class InboxQueue(asyncio.Queue[object]):
                 await inbox.count_replay(session, update_id=row.update_id)
         count = 0
         for row in rows:
-            if row.payload is None or row.replays >= MAX_REPLAYS:
+            update = None
+            if row.payload is not None and row.replays < MAX_REPLAYS:
+                try:
+                    update = Update.de_json(row.payload, bot)
+                except (TypeError, ValueError, KeyError):  # stored by another version
+                    log.exception("inbox: update %s cannot be read back", row.update_id)
+            if update is None:
                 log.error("inbox: update %s given up after %d replays", row.update_id, row.replays)
                 async with self.sessionmaker.begin() as session:
                     await inbox.mark_handled(
                         session, update_id=row.update_id, now=self.clock.now()
                     )
                 continue
-            update = Update.de_json(row.payload, bot)
             await super().put(update)
             count += 1
         if count:
