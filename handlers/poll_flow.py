@@ -42,7 +42,6 @@ from storage.models import (
     Poll,
     PollOption,
     PollStatus,
-    Role,
     TaskKind,
 )
 
@@ -233,8 +232,8 @@ async def coordinators(
 ) -> list[Member]:
     """Who decides for this poll: the group's coordinators and the poll's author."""
     assert group.id is not None
-    rows = await group_repo.list_members_of_group(session, group_id=group.id)
-    people = {m.id: m for m, ms in rows if ms.role == Role.COORDINATOR}
+    coordinating = await group_repo.list_coordinators(session, group_id=group.id)
+    people = {m.id: m for m in coordinating}
     if poll.author_id is not None and poll.author_id not in people:
         author = await member_repo.get_member(session, member_id=poll.author_id)
         if author is not None:

@@ -128,6 +128,17 @@ async def list_members_of_group(
     return list(result.all())
 
 
+async def list_coordinators(session: AsyncSession, *, group_id: int) -> list[Member]:
+    """A group's coordinators by name (without loading its members)."""
+    result = await session.exec(
+        select(Member)
+        .join(Membership, col(Membership.member_id) == col(Member.id))
+        .where(Membership.group_id == group_id, Membership.role == Role.COORDINATOR)
+        .order_by(col(Member.first_name), col(Member.id))
+    )
+    return list(result.all())
+
+
 async def count_members(session: AsyncSession, *, group_id: int) -> int:
     """How many members a group has."""
     result = await session.exec(
