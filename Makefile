@@ -43,6 +43,9 @@ RELIABILITY := tests/e2e/test_faults.py tests/e2e/test_redelivery.py tests/e2e/t
 soak: $(STAMP) i18n-compile ## Long reliability runs: more faults, SIGKILLs, hypothesis examples (SEED=n)
 	HYPOTHESIS_PROFILE=soak GREMIUM_CRASH_SEED=$${SEED:-$$RANDOM} $(BIN)/pytest $(RELIABILITY)
 
+bench: $(STAMP) i18n-compile ## Benchmarks (~20 min): prints a table, writes bench/results.md (QUICK=1: ~3 min)
+	$(BIN)/python -m bench $(if $(filter-out 0,$(QUICK)),--quick)
+
 lint: $(STAMP) ## ruff, ruff format --check, mypy (strict), import-linter
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -64,4 +67,4 @@ i18n: $(STAMP) ## Re-extract messages and update the catalogues under locales/
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help venv run sandbox emulator test soak lint fmt check i18n i18n-compile clean
+.PHONY: help venv run sandbox emulator test soak bench lint fmt check i18n i18n-compile clean

@@ -1,0 +1,230 @@
+"""Cadence: start-up with 1,000 groups, each with a meeting rhythm and its planned steps (review
+and opening as due tasks), and the scheduler's work with 10 and with 1,000 members per group.
+
+The bot runs as `gremium run` in its own process: its first start plans every group; the time
+to a running bot and its resident memory are taken at the second start, when the steps are
+already pending. Then, in this process on the same database with a clock at a Tuesday
+morning: planning every group afresh (as each start does), one sweep's share of the due review
+steps (drafting each group's next poll), and the periodic sweep with nothing due: its look at
+the schedule and its retention pass, timed apart. None of it may grow with the number of
+members. Every member is in ten groups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import time as clock_time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, update
+from sqlmodel import col, select
+
+from bench.process import Bot
+from bench.table import Row
+from bench.world import (
+    ADMIN_ID,
+    MORNING,
+    Sizes,
+    add_groups,
+    add_members,
+    add_memberships,
+    count,
+    database,
+    emulator,
+    ms,
+    rss_mb,
+    sessions,
+)
+from domain.cadence import Rhythm
+from domain.clock import FakeClock
+from domain.i18n import Translator
+from handlers.broadcast import release_due
+from handlers.cadence import new_rhythm_row, plan_all, store_rhythm
+from handlers.context import BotData
+from handlers.jobs import run_due_tasks
+from handlers.privacy import retention_sweep
+from storage.db import SessionMaker
+from storage.models import DueTask, GroupRhythm, Poll
+
+SWEEPS = 5
+#: How many groups each member is in.
+SHARED = 10
+#: How much more the scheduler may take with 100× the members (noise, not growth).
+GROWTH = 1.5
+
+
+@dataclass(frozen=True)
+class StartUp:
+    """What one group size measured."""
+
+    members: int
+    first_start: float
+    restart: float
+    rss: float
+    pending: int
+    planning: float
+    steps: int
+    per_step: float
+    sweep: float
+    retention: float
+    people: int
+
+
+async def start_up(sizes: Sizes) -> list[Row]:
+    """Both group sizes, then the rows."""
+    small = await _measure(sizes.groups, sizes.members_small)
+    large = await _measure(sizes.groups, sizes.members_large)
+    g = count(sizes.groups)
+    rows = [
+        Row.info(
+            f"Start-up with {g} groups and their pending steps, {count(m.members)} members each",
+            f"{m.restart:.1f} s to a running bot (first start: {m.first_start:.1f} s); "
+            f"{m.rss:.0f} MiB resident; {count(m.pending)} steps pending",
+        )
+        for m in (small, large)
+    ]
+    scheduler = max(large.sweep / small.sweep, large.planning / small.planning)
+    rows.append(
+        Row.judged(
+            f"Scheduler, {g} groups: {count(small.members)} vs {count(large.members)} "
+            "members per group",
+            f"sweep with nothing due {ms(small.sweep)} vs {ms(large.sweep)}; planning every "
+            f"group at start {ms(small.planning)} vs {ms(large.planning)}",
+            f"does not grow with members (≤ ×{GROWTH})",
+            scheduler <= GROWTH,
+        )
+    )
+    retention = large.retention / small.retention
+    rows.append(
+        Row.judged(
+            f"Retention pass of the same sweep, {count(small.members)} vs "
+            f"{count(large.members)} members per group",
+            f"{ms(small.retention)} vs {ms(large.retention)} (×{retention:.1f}; it reads "
+            f"every member: {count(small.people)} vs {count(large.people)})",
+            f"does not grow with members (≤ ×{GROWTH})",
+            retention <= GROWTH,
+        )
+    )
+    step_ratio = large.per_step / small.per_step
+    rows.append(
+        Row.judged(
+            f"Due steps: reviewing the next poll of {large.steps} groups, "
+            f"{count(small.members)} vs {count(large.members)} members per group",
+            f"{ms(small.per_step)} vs {ms(large.per_step)} per group (×{step_ratio:.1f})",
+            f"does not grow with members (≤ ×{GROWTH})",
+            step_ratio <= GROWTH,
+        )
+    )
+    return rows
+
+
+async def _measure(groups: int, members: int) -> StartUp:
+    async with database(f"cadence{members}") as url, emulator() as emu:
+        await _prepare(url, groups, members)
+        with tempfile.TemporaryDirectory(prefix="gremium-bench-") as tmp:
+            bot = Bot(url, emu, Path(tmp))
+            try:
+                first = await bot.start(timeout=600)
+                await bot.stop()
+                restart = await bot.start(timeout=600)
+                async with sessions(url) as sm:
+                    pending = await _pending(sm)
+                await asyncio.sleep(2)  # the first sweep runs a second after the start
+                rss = rss_mb(bot.pid)
+            finally:
+                await bot.stop()
+        async with sessions(url) as sm:
+            await _unplan(sm)
+            bd = _bot_data(sm)
+            began = time.perf_counter()
+            await plan_all(bd)  # fresh rhythms: each group's review is due now
+            planning = time.perf_counter() - began
+            began = time.perf_counter()
+            steps = await run_due_tasks(bd)  # one sweep's share of them
+            per_step = (time.perf_counter() - began) / max(1, steps)
+            while await run_due_tasks(bd):
+                pass
+            sweeps, retentions = [], []
+            for _ in range(SWEEPS):  # what the sweep does every 20 s: the schedule, retention
+                began = time.perf_counter()
+                await release_due(bd)
+                await run_due_tasks(bd)
+                sweeps.append(time.perf_counter() - began)
+                began = time.perf_counter()
+                await retention_sweep(bd)
+                retentions.append(time.perf_counter() - began)
+    return StartUp(
+        members,
+        first,
+        restart,
+        rss,
+        pending,
+        planning,
+        steps,
+        per_step,
+        statistics.median(sweeps),
+        statistics.median(retentions),
+        -(-groups // SHARED) * members,
+    )
+
+
+async def _prepare(url: str, groups: int, members: int) -> None:
+    """``groups`` groups with the default rhythm and ``members`` members each; every member
+    is in ``SHARED`` groups (blocks of groups share their people)."""
+    async with sessions(url) as sm:
+        ids = await add_groups(sm, [f"ag-{i:04d}" for i in range(groups)], now=MORNING)
+        async with sm.begin() as session:
+            for group_id in ids:
+                row = new_rhythm_row(group_id)
+                store_rhythm(row, Rhythm())
+                session.add(row)
+        blocks = -(-groups // SHARED)
+        people = await add_members(
+            sm, [5_000_001 + i for i in range(blocks * members)], now=MORNING
+        )
+        pairs = (
+            (people[(i // SHARED) * members + k], group_id)
+            for i, group_id in enumerate(ids)
+            for k in range(members)
+        )
+        await add_memberships(sm, pairs, now=MORNING)
+
+
+async def _unplan(sm: SessionMaker) -> None:
+    """Back to fresh rhythms: no steps, drafts or cycles from the bot's runs above."""
+    async with sm.begin() as session:
+        await session.exec(delete(DueTask))
+        await session.exec(delete(Poll))
+        await session.exec(update(GroupRhythm).values(last_cycle_center=None))
+
+
+async def _pending(sm: SessionMaker) -> int:
+    async with sm() as session:
+        result = await session.exec(
+            select(func.count(col(DueTask.id))).where(
+                col(DueTask.done_at).is_(None), col(DueTask.cancelled).is_(False)
+            )
+        )
+        return int(result.one())
+
+
+def _bot_data(sm: SessionMaker) -> BotData:
+    """What the sweep and the planning read, as the bot sets it up."""
+    bd = BotData()
+    bd.sessionmaker = sm
+    bd.clock = FakeClock(MORNING)
+    bd.translator = Translator("de")
+    bd.timezone = ZoneInfo("Europe/Berlin")
+    bd.quiet_hours = (clock_time(21), clock_time(8))
+    bd.organisation_name = "Integrationskonferenz Herne"
+    bd.admins = frozenset({ADMIN_ID})
+    bd.inactive_member_months = 12
+    bd.vote_retention_months = 6
+    bd.holiday_state = "NW"
+    bd.extra_calendars = ()
+    return bd
