@@ -43,6 +43,7 @@ from bench.world import (
     running_bot,
     sessions,
 )
+from bot.processing import UPDATES_AT_ONCE
 from bot.request import AiohttpRequest
 from handlers.callbacks import VoteAction, encode
 from handlers.context import BotData
@@ -55,8 +56,7 @@ from storage.models import Group, Poll, PollOption, PollStatus, Role
 
 #: Members pressing at the same moment.
 CONCURRENCY = 64
-#: Updates either application handles at once (Gremium's TrackingUpdateProcessor default).
-UPDATES_AT_ONCE = 16
+#: Updates either application handles at once: Gremium's TrackingUpdateProcessor default.
 #: The group's linked Telegram group chat, where the compact tally is posted and edited.
 GROUP_CHAT = -1001234567890
 OPTIONS = 5

@@ -21,6 +21,7 @@ from bot.telegram_bot import GremiumBot
 from domain.clock import Clock
 from domain.delivery import Limits
 from domain.i18n import Translator
+from handlers.ballots import BallotBox
 from handlers.broadcast import ReportUpdater
 from handlers.cadence import ensure_rhythms, plan_all
 from handlers.context import CONTEXT_TYPES, BotData
@@ -71,6 +72,7 @@ def build_application(
     inbox = InboxQueue(sessionmaker, clock)
     processor = update_processor or TrackingUpdateProcessor()
     processor.after = inbox.handled
+    bot.receive_updates_with(inbox.receive)
     builder = builder.update_queue(inbox).concurrent_updates(processor)
     app: GremiumApp = builder.build()
     bd: BotData = app.bot_data
@@ -115,6 +117,7 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
     )
     bd.reports = ReportUpdater(app.bot, bd)
     bd.throttle = EditThrottle(app.bot, interval=settings.tally_edit_seconds)
+    bd.ballots = BallotBox(bd)
     bd.refresher = PollRefresher(bd, interval=max(10.0, settings.tally_edit_seconds))
     bd.refresher.start()
     bd.dispatcher = Dispatcher(

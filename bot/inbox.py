@@ -4,12 +4,15 @@ Telegram forgets an update once the bot has confirmed it: by asking getUpdates f
 offset, or by answering the webhook request with 200. python-telegram-bot confirms polled
 updates with its very next request, long before the handlers are done, so a crash would lose
 every update in hand. Here ``put`` stores the update in the ``inbound_update`` table before it
-returns, and both the updater and the webhook server call ``put`` before they confirm. After
-the handlers are done, the update processor marks it handled. At the next start, what arrived
-but was never handled is handed to the handlers again, in its order, so nothing is lost; only
-an update in hand at the crash can be handled twice (after its work was committed but before
-it was marked), and the handlers are idempotent for that (upserts, state transitions that
-check the state they come from, outbox rows unique per recipient).
+returns, and both the updater and the webhook server call ``put`` before they confirm. When
+polling, the bot hands each batch from getUpdates to :meth:`InboxQueue.receive` first, which
+stores the whole batch in one statement; ``put`` then only queues what is already stored. After
+the handlers are done, the update processor marks it handled; marks that come in together are
+written in one statement, and each ``handled`` returns once its mark is written. At the next
+start, what arrived but was never handled is handed to the handlers again, in its order, so
+nothing is lost; only an update in hand at the crash can be handled twice (after its work was
+committed but before it was marked), and the handlers are idempotent for that (upserts, state
+transitions that check the state they come from, outbox rows unique per recipient).
 
 The same table recognises an update Telegram delivers again (polling after a restart, a
 webhook retry after a timeout): a second ``put`` of a stored update_id is dropped, so it
@@ -26,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -56,11 +60,41 @@ class InboxQueue(asyncio.Queue[object]):
         #: Updates handed to the handlers again after a restart.
         self.replayed = 0
         self._pruned_at: float | None = None
+        #: Ids :meth:`receive` stored (True) or found stored before (False), until ``put``.
+        self._received: dict[int, bool] = {}
+        self._marks: list[tuple[int, asyncio.Future[None]]] = []
+        self._marking: asyncio.Task[None] | None = None
+
+    async def receive(self, updates: Sequence[Update]) -> None:
+        """Store a batch of updates in one statement, before they are confirmed; ``put``
+        then queues each without storing it again."""
+        batch = [u for u in updates if u.update_id not in self._received]
+        if not batch:
+            return
+        pause = 0.5
+        while True:
+            try:
+                async with self.sessionmaker.begin() as session:
+                    new = await inbox.store_many(
+                        session,
+                        updates=[(u.update_id, u.to_dict()) for u in batch],
+                        now=self.clock.now(),
+                    )
+                break
+            except (SQLAlchemyError, OSError):
+                log.exception("inbox: could not store %d updates; trying again", len(batch))
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 30.0)
+        for update in batch:
+            self._received[update.update_id] = update.update_id in new
 
     async def put(self, item: object) -> None:
         """Queue ``item``; an update only once it is stored, and only the first time."""
         if isinstance(item, Update):
-            if not await self._store(item):
+            received = self._received.pop(item.update_id, None)
+            if received is None:
+                received = await self._store(item)
+            if not received:
                 self.duplicates += 1
                 log.info("update %s arrived again; ignored", item.update_id)
                 return
@@ -86,14 +120,35 @@ class InboxQueue(asyncio.Queue[object]):
                 pause = min(pause * 2, 30.0)
 
     async def handled(self, update: object) -> None:
-        """The handlers are done with ``update``: it will not be replayed."""
+        """The handlers are done with ``update``: it will not be replayed. Returns once the
+        mark is written (or writing it failed: then the update is replayed at the next start,
+        and the handlers are idempotent)."""
         if not isinstance(update, Update):
             return
+        done = asyncio.get_running_loop().create_future()
+        self._marks.append((update.update_id, done))
+        if self._marking is None:
+            self._marking = asyncio.create_task(self._write_marks(), name="inbox-marks")
+        await done
+
+    async def _write_marks(self) -> None:
+        """Write the marks that came in, together, until none are left."""
         try:
-            async with self.sessionmaker.begin() as session:
-                await inbox.mark_handled(session, update_id=update.update_id, now=self.clock.now())
-        except (SQLAlchemyError, OSError):  # replayed at the next start; handlers are idempotent
-            log.exception("inbox: could not mark update %s handled", update.update_id)
+            while self._marks:
+                marks, self._marks = self._marks, []
+                ids = [update_id for update_id, _ in marks]
+                try:
+                    async with self.sessionmaker.begin() as session:
+                        await inbox.mark_many_handled(
+                            session, update_ids=ids, now=self.clock.now()
+                        )
+                except (SQLAlchemyError, OSError):
+                    log.exception("inbox: could not mark updates %s handled", ids)
+                for _, done in marks:
+                    if not done.done():
+                        done.set_result(None)
+        finally:
+            self._marking = None
 
     async def replay(self, bot: Bot) -> int:
         """Queue what arrived but was not handled before the last stop; returns how many."""

@@ -9,13 +9,17 @@ from typing import Any
 from telegram import Update
 from telegram.ext import SimpleUpdateProcessor
 
+#: Updates handled at once (of different people). Handlers mostly wait for the database and
+#: Telegram, so more than a core's worth keeps both busy; the database pool bounds the rest.
+UPDATES_AT_ONCE = 64
+
 
 class TrackingUpdateProcessor(SimpleUpdateProcessor):
     """Processes updates of different people concurrently, one person's in order, and counts
     those in progress (so tests, the sandbox and the benchmark know when the bot is idle).
     ``after`` is awaited once the handlers are done with an update (the inbox marks it)."""
 
-    def __init__(self, max_concurrent_updates: int = 16) -> None:
+    def __init__(self, max_concurrent_updates: int = UPDATES_AT_ONCE) -> None:
         super().__init__(max_concurrent_updates)
         self.after: Callable[[object], Awaitable[None]] | None = None
         self.in_progress = 0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
+from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
@@ -46,6 +48,20 @@ class GremiumBot(ExtBot[None]):
     after a short pause. Long polling is left alone. The outbox dispatcher adds its own,
     longer-lived retries on top for the messages the bot sends on its own.
     """
+
+    _on_updates: Callable[[Sequence[Update]], Awaitable[None]] | None = None
+
+    def receive_updates_with(self, receive: Callable[[Sequence[Update]], Awaitable[None]]) -> None:
+        """Await ``receive`` with each batch from getUpdates before it is handed on (the inbox
+        stores the batch in one statement, before the next getUpdates confirms it)."""
+        self._on_updates = receive
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        """getUpdates, with the batch handed to the receiver first."""
+        updates = await super().get_updates(*args, **kwargs)
+        if updates and self._on_updates is not None:
+            await self._on_updates(updates)
+        return updates
 
     async def _do_post(self, endpoint: str, data: dict[str, Any], **kwargs: Any) -> Any:
         if endpoint not in _PARSE_MODE_METHODS:

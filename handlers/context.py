@@ -13,6 +13,7 @@ from domain.i18n import Translator
 from storage.db import SessionMaker
 
 if TYPE_CHECKING:
+    from handlers.ballots import BallotBox
     from handlers.broadcast import ReportUpdater
     from handlers.leader import Leadership
     from handlers.outbox import Dispatcher
@@ -39,6 +40,8 @@ class BotData:
     reports: ReportUpdater
     throttle: EditThrottle
     refresher: PollRefresher
+    #: Votes written together (group commit).
+    ballots: BallotBox
     holiday_state: str
     extra_calendars: tuple[str, ...]
     #: Whether this instance leads (runs the dispatcher, the reports and the sweep).

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any
@@ -85,6 +86,63 @@ async def _queue(
     return row is not None
 
 
+@dataclass(frozen=True)
+class PollView:
+    """What every member's copy of a poll shows alike (dates, tallies, how many answered):
+    loaded once and drawn for many members, each with their own answers marked."""
+
+    poll: Poll
+    group: Group
+    options: list[PollOption]
+    counts: dict[int, repo.Count]
+    answered: int
+    total: int
+
+
+async def load_view(session: AsyncSession, poll: Poll, group: Group) -> PollView:
+    """The poll's shared view as the database holds it now."""
+    assert poll.id is not None and group.id is not None
+    return PollView(
+        poll,
+        group,
+        await repo.list_options(session, poll_id=poll.id),
+        await repo.counts(session, poll=poll),
+        await repo.answered(session, poll=poll),
+        await group_repo.count_members(session, group_id=group.id),
+    )
+
+
+def member_view(
+    bd: BotData, view: PollView, language: str | None, mine: dict[int, str], *, reminder: bool
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The poll message in ``language`` with the answers ``mine`` marked: text and buttons
+    (none once the poll is closed or cancelled)."""
+    lang = bd.translator.get(language)
+    tz = group_zone(view.group, bd.timezone)
+    poll, options = view.poll, view.options
+    text = ptexts.poll_message(
+        lang,
+        poll,
+        view.group,
+        options,
+        view.counts,
+        view.answered,
+        view.total,
+        tz,
+        reminder=reminder,
+    )
+    if poll.status != PollStatus.OPEN:
+        return text, None
+    return text, ptexts.poll_keyboard(lang, options, mine, tz)
+
+
+def member_payload(
+    bd: BotData, view: PollView, language: str | None, mine: dict[int, str], *, reminder: bool
+) -> list[dict[str, Any]]:
+    """:func:`member_view` as a message to queue."""
+    return [text_part(*member_view(bd, view, language, mine, reminder=reminder))]
+
+
 async def poll_payload(
     session: AsyncSession,
     bd: BotData,
@@ -93,22 +151,15 @@ async def poll_payload(
     member: Member,
     *,
     reminder: bool = False,
+    view: PollView | None = None,
 ) -> list[dict[str, Any]]:
-    """The poll message for one member, in their language, with their answers marked."""
-    assert poll.id is not None and member.id is not None and group.id is not None
-    lang = bd.translator.get(member.language)
-    tz = group_zone(group, bd.timezone)
-    options = await repo.list_options(session, poll_id=poll.id)
-    counts = await repo.counts(session, poll=poll)
-    answered = await repo.answered(session, poll=poll)
-    total = await group_repo.count_members(session, group_id=group.id)
+    """The poll message for one member, in their language, with their answers marked
+    (``view``: the shared part, when drawing many members' copies at once)."""
+    assert poll.id is not None and member.id is not None
+    if view is None:
+        view = await load_view(session, poll, group)
     mine = await repo.answers_of(session, poll_id=poll.id, member_id=member.id)
-    text = ptexts.poll_message(
-        lang, poll, group, options, counts, answered, total, tz, reminder=reminder
-    )
-    if poll.status != PollStatus.OPEN:
-        return [text_part(text)]  # closed or cancelled: no buttons left to press
-    return [text_part(text, ptexts.poll_keyboard(lang, options, mine, tz))]
+    return member_payload(bd, view, member.language, mine, reminder=reminder)
 
 
 async def open_poll(session: AsyncSession, bd: BotData, poll: Poll) -> int:
@@ -129,9 +180,10 @@ async def open_poll(session: AsyncSession, bd: BotData, poll: Poll) -> int:
     poll.status, poll.step, poll.opened_at = PollStatus.OPEN, None, now
     session.add(poll)
     count = 0
+    view = await load_view(session, poll, group)
     for member in members:
         if member.unreachable_since is None:
-            count += await invite(session, bd, poll, group, member)
+            count += await invite(session, bd, poll, group, member, view=view)
     await schedule_poll_tasks(session, bd, poll, group)
     await refresh_group_tally(session, bd, poll, group)
     await replan(session, bd, group)  # the cadence waits while this poll runs
@@ -139,10 +191,16 @@ async def open_poll(session: AsyncSession, bd: BotData, poll: Poll) -> int:
 
 
 async def invite(
-    session: AsyncSession, bd: BotData, poll: Poll, group: Group, member: Member
+    session: AsyncSession,
+    bd: BotData,
+    poll: Poll,
+    group: Group,
+    member: Member,
+    *,
+    view: PollView | None = None,
 ) -> int:
     """Queue the poll for one member (once)."""
-    payload = await poll_payload(session, bd, poll, group, member)
+    payload = await poll_payload(session, bd, poll, group, member, view=view)
     done = await _queue(
         session,
         bd,
@@ -180,6 +238,7 @@ async def remind(session: AsyncSession, bd: BotData, poll: Poll, tag: str) -> in
     group = await group_repo.get_group(session, group_id=poll.group_id)
     assert group is not None
     silent = {m.id for m in await repo.not_answered(session, poll=poll)}
+    view = await load_view(session, poll, group)
     return await notify_members(
         session,
         bd,
@@ -187,7 +246,9 @@ async def remind(session: AsyncSession, bd: BotData, poll: Poll, tag: str) -> in
         key=f"pr{poll.id}:{tag}",
         kind="poll_reminder",
         only=silent,
-        payload_for=lambda member: poll_payload(session, bd, poll, group, member, reminder=True),
+        payload_for=lambda member: poll_payload(
+            session, bd, poll, group, member, reminder=True, view=view
+        ),
     )
 
 
@@ -455,19 +516,20 @@ async def compact_tally_text(
 ) -> str:
     """The compact tally as it stands now."""
     assert poll.id is not None and group.id is not None
-    options = await repo.list_options(session, poll_id=poll.id)
-    counts = await repo.counts(session, poll=poll)
-    answered = await repo.answered(session, poll=poll)
-    total = await group_repo.count_members(session, group_id=group.id)
+    return compact_tally_of(bd, await load_view(session, poll, group), lang)
+
+
+def compact_tally_of(bd: BotData, view: PollView, lang: Lang) -> str:
+    """The compact tally of a loaded view."""
     return ptexts.compact_tally(
         lang,
-        group,
-        options,
-        counts,
-        answered,
-        total,
-        group_zone(group, bd.timezone),
-        closed=poll.status != PollStatus.OPEN,
+        view.group,
+        view.options,
+        view.counts,
+        view.answered,
+        view.total,
+        group_zone(view.group, bd.timezone),
+        closed=view.poll.status != PollStatus.OPEN,
     )
 
 

@@ -28,6 +28,7 @@ from handlers.context import BotData, Context
 from handlers.poll_flow import (
     close_poll,
     fix_meeting,
+    load_view,
     notify_members,
     poll_payload,
     remind,
@@ -272,12 +273,14 @@ async def take_text(
         new_ids.append(row.id)
     poll.step = None
     session.add(poll)
+    await session.flush()
+    view = await load_view(session, poll, group)
     await notify_members(
         session,
         bd,
         group,
         key=f"pa{poll.id}.{new_ids[0]}",
-        payload_for=lambda m: poll_payload(session, bd, poll, group, m),
+        payload_for=lambda m: poll_payload(session, bd, poll, group, m, view=view),
     )
     return lang.ngettext(
         "Added {n} date; the members got the updated poll.",

@@ -1,8 +1,14 @@
 """Keeping every member's copy of a poll current, without flooding Telegram.
 
 A vote redraws the voter's own message at once (through the per-chat edit throttle); the other
-members' copies are redrawn together, at most every ``interval`` seconds per poll, and less
-often the larger the group, so a large poll never needs more edits than Telegram allows.
+members' copies are redrawn in passes, at most one pass every ``interval`` seconds per poll,
+and a pass asks for at most :data:`EDITS_PER_SECOND` redraws a second, so a large poll never
+needs more edits than Telegram allows (10,000 copies take half an hour to go round).
+
+What all copies show alike (dates, tallies, how many answered) is loaded once and shared by the
+redraws of the next :data:`VIEW_AGE` seconds; only each member's own answers are read per copy.
+A pass of the refresher always starts from a fresh view, and every vote asks for another
+pass, so the last vote is in every copy once the pass after it is done.
 """
 
 from __future__ import annotations
@@ -14,8 +20,7 @@ import time
 from telegram import InlineKeyboardMarkup
 
 from handlers.context import BotData
-from handlers.poll_flow import compact_tally_text, poll_payload
-from handlers.sending import markup_from
+from handlers.poll_flow import PollView, compact_tally_of, load_view, member_view
 from handlers.throttle import Render
 from storage import groups as group_repo
 from storage import members as member_repo
@@ -25,6 +30,10 @@ from storage import polls as repo
 log = logging.getLogger(__name__)
 #: Edits per second the refresh of one poll may use on average.
 EDITS_PER_SECOND = 5.0
+#: Seconds a poll's shared view is reused by the redraws that follow a vote.
+VIEW_AGE = 2.0
+#: Seconds the chat and message of a poll's tally in the group chat are remembered.
+TALLY_TARGET_AGE = 10.0
 
 
 class PollRefresher:
@@ -36,6 +45,10 @@ class PollRefresher:
         self._dirty: set[int] = set()
         self._last: dict[int, float] = {}
         self._task: asyncio.Task[None] | None = None
+        self._views: dict[int, tuple[float, PollView]] = {}
+        self._loading: dict[int, asyncio.Future[PollView | None]] = {}
+        self._tally_targets: dict[int, tuple[float, tuple[int, int] | None]] = {}
+        self._passes: dict[int, asyncio.Task[None]] = {}
 
     def start(self) -> None:
         """Start the background loop."""
@@ -43,75 +56,152 @@ class PollRefresher:
 
     async def stop(self) -> None:
         """Stop the loop (pending redraws are dropped: the next vote brings them back)."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        tasks = [t for t in [self._task, *self._passes.values()] if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._task = None
+        self._passes.clear()
 
     def mark(self, poll_id: int) -> None:
         """The poll's tally changed."""
         self._dirty.add(poll_id)
 
     async def flush(self) -> None:
-        """Redraw every changed poll now (tests, the sandbox)."""
+        """Redraw every changed poll now, without pacing (tests, the sandbox)."""
+        await asyncio.gather(*self._passes.values(), return_exceptions=True)
         for poll_id in sorted(self._dirty):
-            await self._refresh(poll_id)
+            await self._refresh(poll_id, paced=False)
+
+    def redraw_copy(self, chat_id: int, message_id: int, poll_id: int, member_id: int) -> None:
+        """Redraw one member's copy of a poll soon (throttled per chat)."""
+        self.bd.throttle.request(chat_id, message_id, self._render(poll_id, member_id))
+
+    async def redraw_tally(self, poll_id: int) -> None:
+        """Redraw the compact tally in the group's linked chat soon, if it was posted."""
+        target = await self._tally_target(poll_id)
+        if target is not None:
+            self.bd.throttle.request(*target, self._render_tally(poll_id))
+
+    async def view(self, poll_id: int, *, max_age: float = VIEW_AGE) -> PollView | None:
+        """The poll's shared view, reused while younger than ``max_age`` seconds; one load
+        at a time per poll, however many redraws ask at once."""
+        cached = self._views.get(poll_id)
+        if cached is not None and time.monotonic() - cached[0] <= max_age:
+            return cached[1]
+        if (loading := self._loading.get(poll_id)) is not None:
+            return await asyncio.shield(loading)
+        future: asyncio.Future[PollView | None] = asyncio.get_running_loop().create_future()
+        self._loading[poll_id] = future
+        try:
+            started = time.monotonic()
+            view = await self._load(poll_id)
+            if view is None:
+                self._views.pop(poll_id, None)
+            else:
+                self._views[poll_id] = (started, view)
+            future.set_result(view)
+            return view
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: only the waiters (if any) see it
+            raise
+        finally:
+            del self._loading[poll_id]
+
+    async def _load(self, poll_id: int) -> PollView | None:
+        async with self.bd.sessionmaker() as session:
+            poll = await repo.get_poll(session, poll_id=poll_id)
+            group = await group_repo.get_group(session, group_id=poll.group_id) if poll else None
+            if poll is None or group is None:
+                return None
+            return await load_view(session, poll, group)
+
+    async def _tally_target(self, poll_id: int) -> tuple[int, int] | None:
+        """The group chat and message of the poll's compact tally, if it was sent."""
+        cached = self._tally_targets.get(poll_id)
+        if cached is not None and time.monotonic() - cached[0] <= TALLY_TARGET_AGE:
+            return cached[1]
+        target: tuple[int, int] | None = None
+        async with self.bd.sessionmaker() as session:
+            poll = await repo.get_poll(session, poll_id=poll_id)
+            group = await group_repo.get_group(session, group_id=poll.group_id) if poll else None
+            if poll is not None and group is not None and group.chat_id is not None:
+                sent = await outbox.find(session, dedupe_key=f"pt{poll_id}:{group.chat_id}")
+                if sent is not None and sent.message_ids:
+                    target = (group.chat_id, sent.message_ids[0])
+        self._tally_targets[poll_id] = (time.monotonic(), target)
+        return target
 
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(1.0)
             now = time.monotonic()
+            self._forget(now)
             for poll_id in sorted(self._dirty):
+                if poll_id in self._passes:
+                    continue
                 if now - self._last.get(poll_id, 0.0) >= self.interval:
-                    try:
-                        await self._refresh(poll_id)
-                    except Exception:  # keep refreshing other polls; this one is retried
-                        log.exception("poll %s: refresh failed", poll_id)
+                    self._passes[poll_id] = asyncio.create_task(
+                        self._pass(poll_id), name=f"poll-refresh-{poll_id}"
+                    )
 
-    async def _refresh(self, poll_id: int) -> None:
+    async def _pass(self, poll_id: int) -> None:
+        try:
+            await self._refresh(poll_id, paced=True)
+        except Exception:  # keep refreshing other polls; this one is retried
+            self._dirty.add(poll_id)
+            log.exception("poll %s: refresh failed", poll_id)
+        finally:
+            self._last[poll_id] = time.monotonic()
+            self._passes.pop(poll_id, None)
+
+    def _forget(self, now: float) -> None:
+        """Drop views and tally targets nobody asked for lately (memory stays flat)."""
+        stale_views = [p for p, (at, _) in self._views.items() if now - at > 10 * VIEW_AGE]
+        for poll_id in stale_views:
+            del self._views[poll_id]
+        stale = [p for p, (at, _) in self._tally_targets.items() if now - at > TALLY_TARGET_AGE]
+        for poll_id in stale:
+            del self._tally_targets[poll_id]
+
+    async def _refresh(self, poll_id: int, *, paced: bool) -> None:
         self._dirty.discard(poll_id)
-        async with self.bd.sessionmaker() as session:
-            copies = await outbox.sent_with_prefix(session, prefix=f"p{poll_id}:")
-        targets = [(d.chat_id, d.message_ids[0], d.member_id) for d in copies if d.message_ids]
-        self._last[poll_id] = time.monotonic()
-        # Large groups: spread the redraws so they stay within the edit budget.
-        self._last[poll_id] += max(0.0, len(targets) / EDITS_PER_SECOND - self.interval)
-        for chat_id, message_id, member_id in targets:
-            if member_id is not None:
-                self.bd.throttle.request(chat_id, message_id, self._render(poll_id, member_id))
+        await self.view(poll_id, max_age=0.0)  # this pass starts from the database as it is
         async with self.bd.sessionmaker() as session:
             tallies = await outbox.sent_with_prefix(session, prefix=f"pt{poll_id}:")
+            copies = await outbox.sent_with_prefix(session, prefix=f"p{poll_id}:")
         for delivery in tallies:
             if delivery.message_ids:
                 self.bd.throttle.request(
                     delivery.chat_id, delivery.message_ids[0], self._render_tally(poll_id)
                 )
+        targets = [(d.chat_id, d.message_ids[0], d.member_id) for d in copies if d.message_ids]
+        for i, (chat_id, message_id, member_id) in enumerate(targets):
+            if member_id is not None:
+                if paced and i:
+                    await asyncio.sleep(1 / EDITS_PER_SECOND)
+                self.redraw_copy(chat_id, message_id, poll_id, member_id)
 
     def _render_tally(self, poll_id: int) -> Render:
         async def render() -> tuple[str, InlineKeyboardMarkup | None] | None:
-            async with self.bd.sessionmaker() as session:
-                poll = await repo.get_poll(session, poll_id=poll_id)
-                group = (
-                    await group_repo.get_group(session, group_id=poll.group_id) if poll else None
-                )
-                if poll is None or group is None:
-                    return None
-                lang = self.bd.translator.get(None)
-                return await compact_tally_text(session, self.bd, poll, group, lang), None
+            view = await self.view(poll_id)
+            if view is None:
+                return None
+            return compact_tally_of(self.bd, view, self.bd.translator.get(None)), None
 
         return render
 
     def _render(self, poll_id: int, member_id: int) -> Render:
         async def render() -> tuple[str, InlineKeyboardMarkup | None] | None:
+            view = await self.view(poll_id)
+            if view is None:
+                return None
             async with self.bd.sessionmaker() as session:
-                poll = await repo.get_poll(session, poll_id=poll_id)
                 member = await member_repo.get_member(session, member_id=member_id)
-                if poll is None or member is None:
+                if member is None:
                     return None
-                group = await group_repo.get_group(session, group_id=poll.group_id)
-                if group is None:
-                    return None
-                part = (await poll_payload(session, self.bd, poll, group, member))[0]["params"]
-            return part["text"], markup_from(self.bd.throttle.bot, part.get("reply_markup"))
+                mine = await repo.answers_of(session, poll_id=poll_id, member_id=member_id)
+            return member_view(self.bd, view, member.language, mine, reminder=False)
 
         return render

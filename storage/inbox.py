@@ -33,12 +33,47 @@ async def store(
     return result.first() is not None
 
 
+async def store_many(
+    session: AsyncSession, *, updates: list[tuple[int, dict[str, Any]]], now: datetime
+) -> set[int]:
+    """Keep newly arrived updates ``(update_id, payload)`` in one statement; returns the ids
+    that were new (the others were stored before: repeats)."""
+    if not updates:
+        return set()
+    bind = session.bind
+    insert = pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(InboundUpdate)
+        .values(
+            [
+                {"update_id": uid, "payload": payload, "received_at": now, "replays": 0}
+                for uid, payload in updates
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(col(InboundUpdate.update_id))
+    )
+    result = await session.exec(stmt)
+    return {int(row[0]) for row in result.all()}
+
+
 async def mark_handled(session: AsyncSession, *, update_id: int, now: datetime) -> None:
     """The handlers are done with the update: forget its content, keep its id."""
     await session.exec(
         update(InboundUpdate)
         .where(col(InboundUpdate.update_id) == update_id)
         .values(handled_at=now, payload=null())  # SQL NULL, not JSON null
+    )
+
+
+async def mark_many_handled(
+    session: AsyncSession, *, update_ids: list[int], now: datetime
+) -> None:
+    """:func:`mark_handled` for several updates in one statement."""
+    await session.exec(
+        update(InboundUpdate)
+        .where(col(InboundUpdate.update_id).in_(update_ids))
+        .values(handled_at=now, payload=null())
     )
 
 

@@ -12,7 +12,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import DraftStep, Member, Membership, Poll, PollOption, PollStatus, Vote
+from storage.models import (
+    DraftStep,
+    Group,
+    Member,
+    Membership,
+    Poll,
+    PollOption,
+    PollStatus,
+    Vote,
+)
 
 #: Steps in which the author's next message is input for the poll.
 TEXT_STEPS = (
@@ -249,3 +258,82 @@ async def freeze_counts(session: AsyncSession, *, poll: Poll) -> dict[int, Count
         option.yes_count, option.maybe_count, option.no_count = c.yes, c.maybe, c.no
         session.add(option)
     return table
+
+
+@dataclass(frozen=True)
+class NewVote:
+    """One answer to record: who, which option of which poll, what."""
+
+    poll_id: int
+    option_id: int
+    member_id: int
+    answer: str
+
+
+@dataclass
+class BallotContext:
+    """What checking a batch of votes needs, loaded in a few statements."""
+
+    members: dict[int, Member]  # by Telegram id
+    options: dict[int, PollOption]
+    polls: dict[int, Poll]
+    groups: dict[int, Group]
+    memberships: set[tuple[int, int]]  # (member id, group id)
+
+
+async def ballot_context(
+    session: AsyncSession, *, telegram_ids: Sequence[int], option_ids: Sequence[int]
+) -> BallotContext:
+    """The voters, the options they pressed, those options' polls and groups, and which of
+    the voters belong to which of the groups."""
+    members = (
+        await session.exec(select(Member).where(col(Member.telegram_id).in_(set(telegram_ids))))
+    ).all()
+    options = (
+        await session.exec(select(PollOption).where(col(PollOption.id).in_(set(option_ids))))
+    ).all()
+    poll_ids = {o.poll_id for o in options}
+    polls = (await session.exec(select(Poll).where(col(Poll.id).in_(poll_ids)))).all()
+    group_ids = {p.group_id for p in polls}
+    groups = (await session.exec(select(Group).where(col(Group.id).in_(group_ids)))).all()
+    member_ids = {m.id for m in members}
+    pairs = (
+        await session.exec(
+            select(Membership.member_id, Membership.group_id).where(
+                col(Membership.member_id).in_(member_ids), col(Membership.group_id).in_(group_ids)
+            )
+        )
+    ).all()
+    return BallotContext(
+        {m.telegram_id: m for m in members},
+        {o.id: o for o in options if o.id is not None},
+        {p.id: p for p in polls if p.id is not None},
+        {g.id: g for g in groups if g.id is not None},
+        {(int(m), int(g)) for m, g in pairs},
+    )
+
+
+async def set_votes(session: AsyncSession, *, votes: Sequence[NewVote], now: datetime) -> None:
+    """:func:`set_vote` for several votes in one statement (the last of a repeated
+    option and member wins)."""
+    latest = {(v.option_id, v.member_id): v for v in votes}
+    if not latest:
+        return
+    insert = pg_insert if _dialect(session) == "postgresql" else sqlite_insert
+    stmt = insert(Vote).values(
+        [
+            {
+                "poll_id": v.poll_id,
+                "option_id": v.option_id,
+                "member_id": v.member_id,
+                "answer": v.answer,
+                "updated_at": now,
+            }
+            for v in latest.values()
+        ]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["option_id", "member_id"],
+        set_={"answer": stmt.excluded.answer, "updated_at": stmt.excluded.updated_at},
+    )
+    await session.exec(stmt)

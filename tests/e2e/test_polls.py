@@ -8,7 +8,7 @@ import icalendar
 from sqlmodel import select
 
 from sandbox.emulator import UserHandle
-from storage.models import Attendance, Meeting, Poll, PollOption, PollStatus, Vote
+from storage.models import Attendance, Meeting, Member, Poll, PollOption, PollStatus, Vote
 from tests.e2e.harness import ADMIN_ID, World
 from tests.e2e.helpers import consented, member_of
 
@@ -338,3 +338,52 @@ async def test_group_chat_tally_is_kept_current(world: World) -> None:
     await world.tick(timedelta(days=11))
     tally = next(m for m in chat.messages if m.message_id == tallies[0].message_id)
     assert "Die Umfrage ist beendet." in tally.text
+
+
+async def test_votes_pressed_together_are_written_together(world: World) -> None:
+    """Twelve members press three buttons each, all at once: every press is answered with
+    what was saved, each member's copy marks their own answers, the database holds the last
+    press of each, and the presses were written in fewer transactions than there were
+    presses (the ballot box's group commit). A member whose Telegram name changed meanwhile
+    is counted too, and the new name is stored."""
+    hana, people = await _setup(world, members=12)
+    await _open_poll(world, hana, "12.01.2027 17:00\n14.01.2027 17:00")
+    people[0].user.first_name = "Renamed"
+    plan = {
+        p.id: [("y", 1), ("n", 2), ("m", 1)] if i % 2 else [("n", 1), ("y", 2)]
+        for i, p in enumerate(people)
+    }
+    messages = {p.id: _poll_message(p) for p in people}
+    box = world.app.bot_data.ballots
+    before = box.batches
+    earlier = {p.id: len(p.callback_answers) for p in people}
+    for step in range(3):
+        for person in people:
+            if step < len(plan[person.id]):
+                code, option = plan[person.id][step]
+                await person.press(f"pv:{code}:{option}", message=messages[person.id])
+    await world.settle()
+    presses = sum(len(p) for p in plan.values())
+    assert box.batches - before < presses
+    answers = {"y": "yes", "m": "maybe", "n": "no"}
+    async with world.sessionmaker() as session:
+        votes = (await session.exec(select(Vote))).all()
+        renamed = (
+            await session.exec(select(Member).where(Member.telegram_id == people[0].id))
+        ).one()
+    assert renamed.first_name == "Renamed"
+    member_of_tid = {p.id: p for p in people}
+    stored = {(v.member_id, v.option_id): v.answer for v in votes}
+    async with world.sessionmaker() as session:
+        ids = {m.telegram_id: m.id for m in (await session.exec(select(Member))).all()}
+    for tid, person in member_of_tid.items():
+        last = {}
+        for code, option in plan[tid]:
+            last[option] = answers[code]
+        assert {o: stored[(ids[tid], o)] for o in last} == last
+        replies = person.callback_answers[earlier[tid] :]
+        assert len(replies) == len(plan[tid])
+        assert all((a.text or "").startswith("Saved: ") for a in replies)
+        copy = next(m for m in person.chat if m.message_id == messages[tid].message_id)
+        marks = [label for label in copy.button_labels if label.startswith("[")]
+        assert len(marks) == len(last)

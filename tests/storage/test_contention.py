@@ -143,3 +143,51 @@ async def test_many_votes_at_once_from_separate_connections(
         f"{CONNECTIONS} connections at once in {seconds:.1f} s: {len(votes)} votes stored "
         f"for {len(wanted)} (member, date) pairs, 0 lost, 0 doubled, 0 failed"
     )
+
+
+async def test_a_batch_of_votes_is_checked_and_written_in_one_transaction(
+    sessionmaker: SessionMaker, clock: FakeClock
+) -> None:
+    """The ballot box's statements: the context of a batch holds the voters, options, polls,
+    groups and memberships; ``set_votes`` writes them at once, and the later of two answers
+    of one member to one date wins."""
+    poll_id, options, telegram_ids = await _poll_with_members(sessionmaker, clock, 3)
+    async with sessionmaker.begin() as session:
+        ctx = await poll_repo.ballot_context(
+            session, telegram_ids=[*telegram_ids, 999], option_ids=[*options, 424242]
+        )
+        assert set(ctx.members) == set(telegram_ids)  # a stranger is simply not there
+        assert set(ctx.options) == set(options)
+        assert list(ctx.polls) == [poll_id]
+        group_id = ctx.polls[poll_id].group_id
+        assert list(ctx.groups) == [group_id]
+        member_ids = [ctx.members[t].id or 0 for t in telegram_ids]
+        assert ctx.memberships == {(m, group_id) for m in member_ids}
+        await poll_repo.set_votes(
+            session,
+            votes=[
+                poll_repo.NewVote(poll_id, options[0], member_ids[0], "yes"),
+                poll_repo.NewVote(poll_id, options[1], member_ids[0], "no"),
+                poll_repo.NewVote(poll_id, options[0], member_ids[1], "maybe"),
+                poll_repo.NewVote(poll_id, options[0], member_ids[0], "no"),  # changed her mind
+            ],
+            now=clock.now(),
+        )
+    clock.advance(timedelta(minutes=5))
+    async with sessionmaker.begin() as session:  # a later batch changes an existing vote
+        await poll_repo.set_votes(
+            session,
+            votes=[poll_repo.NewVote(poll_id, options[1], member_ids[0], "yes")],
+            now=clock.now(),
+        )
+    async with sessionmaker() as session:
+        votes = (await session.exec(select(Vote))).all()
+    assert sorted((v.option_id, v.member_id, v.answer) for v in votes) == sorted(
+        [
+            (options[0], member_ids[0], "no"),
+            (options[1], member_ids[0], "yes"),
+            (options[0], member_ids[1], "maybe"),
+        ]
+    )
+    changed = next(v for v in votes if v.option_id == options[1])
+    assert changed.updated_at == clock.now()

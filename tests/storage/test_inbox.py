@@ -57,3 +57,27 @@ async def test_prune_forgets_old_updates(sessionmaker: SessionMaker, clock: Fake
         left = await inbox.list_unhandled(session)
     assert gone == 1
     assert [u.update_id for u in left] == [2]
+
+
+async def test_a_batch_of_updates_is_stored_and_marked_together(
+    sessionmaker: SessionMaker, clock: FakeClock
+) -> None:
+    """``store_many`` keeps new updates and names them; ids stored before are repeats and keep
+    their first content. ``mark_many_handled`` marks several at once."""
+    async with sessionmaker.begin() as session:
+        await inbox.store(session, update_id=5, payload={"first": True}, now=clock.now())
+    async with sessionmaker.begin() as session:
+        new = await inbox.store_many(
+            session,
+            updates=[(5, {"again": True}), (6, {"u": 6}), (7, {"u": 7})],
+            now=clock.now(),
+        )
+        assert await inbox.store_many(session, updates=[], now=clock.now()) == set()
+    assert new == {6, 7}
+    async with sessionmaker.begin() as session:
+        await inbox.mark_many_handled(session, update_ids=[5, 7], now=clock.now())
+    async with sessionmaker() as session:
+        unhandled = await inbox.list_unhandled(session)
+        first = await session.get(InboundUpdate, 5)
+    assert [(u.update_id, u.payload) for u in unhandled] == [(6, {"u": 6})]
+    assert first is not None and first.payload is None and first.handled_at == clock.now()

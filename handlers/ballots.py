@@ -1,0 +1,130 @@
+"""Votes written together: while one batch is in the database, the next one gathers.
+
+A press on a Yes / Maybe / No button needs the voter, the option, its poll and group, and the
+voter's membership checked, then one row written. Done one press at a time, that is a
+transaction per press; in a vote storm the presses queue behind each other. The ballot box
+checks and writes every press that came in meanwhile in one transaction of a few statements
+(group commit), and each press returns once its vote is committed.
+
+Only the plain case is decided here: a consented member of the poll's group voting on a live
+date of an open poll, with the name Telegram reports unchanged. Anything else (a stranger, a
+closed poll, a removed date, a new name to store) returns None, and the caller takes the
+careful path that explains the refusal in the person's language or updates the profile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import User
+
+from handlers.context import BotData
+from storage import polls as repo
+from storage.models import Group, Member, PollOption, PollStatus
+
+#: Presses written in one transaction at most.
+MAX_BATCH = 256
+
+
+@dataclass(frozen=True)
+class Cast:
+    """A vote as pressed."""
+
+    user: User
+    option_id: int
+    answer: str
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A vote that is stored: what the reply and the redraws need."""
+
+    member: Member
+    option: PollOption
+    group: Group
+    poll_id: int
+
+
+class BallotBox:
+    """Collects votes and writes them in batches (see the module's description)."""
+
+    def __init__(self, bd: BotData) -> None:
+        self.bd = bd
+        self.batches = 0  # transactions written (tests, the benchmark)
+        self._waiting: list[tuple[Cast, asyncio.Future[Counted | None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def cast(self, user: User, option_id: int, answer: str) -> Counted | None:
+        """Record the vote if it is the plain case; None leaves it to the careful path."""
+        future: asyncio.Future[Counted | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((Cast(user, option_id, answer), future))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write(), name="ballot-box")
+        return await future
+
+    async def _write(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+                try:
+                    results = await self._record([cast for cast, _ in batch])
+                except Exception as exc:  # each press reports it through its own handler
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), result in zip(batch, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self._writer = None
+
+    async def _record(self, casts: Sequence[Cast]) -> list[Counted | None]:
+        bd = self.bd
+        now = bd.clock.now()
+        async with bd.sessionmaker.begin() as session:
+            ctx = await repo.ballot_context(
+                session,
+                telegram_ids=[c.user.id for c in casts],
+                option_ids=[c.option_id for c in casts],
+            )
+            results: list[Counted | None] = []
+            for cast in casts:
+                results.append(self._check(cast, ctx))
+            await repo.set_votes(
+                session,
+                votes=[
+                    repo.NewVote(r.poll_id, cast.option_id, r.member.id or 0, cast.answer)
+                    for cast, r in zip(casts, results, strict=True)
+                    if r is not None
+                ],
+                now=now,
+            )
+        self.batches += 1
+        return results
+
+    def _check(self, cast: Cast, ctx: repo.BallotContext) -> Counted | None:
+        bd, user = self.bd, cast.user
+        member = ctx.members.get(user.id)
+        option = ctx.options.get(cast.option_id)
+        poll = ctx.polls.get(option.poll_id) if option else None
+        group = ctx.groups.get(poll.group_id) if poll else None
+        if member is None or member.id is None or option is None or poll is None:
+            return None
+        if group is None or poll.id is None or member.consent_version < bd.privacy_version:
+            return None
+        if (member.first_name, member.last_name, member.username) != (
+            user.first_name[:128],
+            user.last_name[:128] if user.last_name else None,
+            user.username,
+        ):
+            return None
+        if poll.status != PollStatus.OPEN or option.removed:
+            return None
+        if poll.deadline is not None and poll.deadline <= bd.clock.now():
+            return None
+        if (member.id, poll.group_id) not in ctx.memberships:
+            return None
+        return Counted(member, option, group, poll.id)
