@@ -73,9 +73,13 @@ class PollRefresher:
         for poll_id in sorted(self._dirty):
             await self._refresh(poll_id, paced=False)
 
-    def redraw_copy(self, chat_id: int, message_id: int, poll_id: int, member_id: int) -> None:
-        """Redraw one member's copy of a poll soon (throttled per chat)."""
-        self.bd.throttle.request(chat_id, message_id, self._render(poll_id, member_id))
+    def redraw_copy(
+        self, chat_id: int, message_id: int, poll_id: int, member_id: int, *, voted: bool = False
+    ) -> None:
+        """Redraw one member's copy of a poll soon (throttled per chat; ``voted``: the member
+        just voted and may tap more answers, so the edit waits a moment for them)."""
+        render = self._render(poll_id, member_id)
+        self.bd.throttle.request(chat_id, message_id, render, settle=voted)
 
     async def redraw_tally(self, poll_id: int) -> None:
         """Redraw the compact tally in the group's linked chat soon, if it was posted."""

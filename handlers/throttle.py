@@ -18,7 +18,11 @@ Render = Callable[[], Awaitable[tuple[str, InlineKeyboardMarkup | None] | None]]
 
 
 class EditThrottle:
-    """Coalesces edit requests per chat: the first goes at once, later ones wait their turn."""
+    """Coalesces edit requests per chat: the first goes at once, later ones wait their turn.
+
+    A request with ``settle`` (a voter's own copy of a poll) waits a third of the interval
+    first, so a member who taps several answers in a row gets one edit for all of them; the
+    answer to each tap already confirms what was saved."""
 
     def __init__(self, bot: Bot, interval: float = 3.0) -> None:
         self.bot = bot
@@ -28,12 +32,16 @@ class EditThrottle:
         self._pending: dict[int, dict[int, Render]] = {}
         self._timers: dict[int, asyncio.Task[None]] = {}
 
-    def request(self, chat_id: int, message_id: int, render: Render) -> None:
+    def request(
+        self, chat_id: int, message_id: int, render: Render, *, settle: bool = False
+    ) -> None:
         """Make sure the message is redrawn soon, however many requests come in."""
         self._pending.setdefault(chat_id, {})[message_id] = render
         if chat_id in self._timers:
             return
         wait = max(0.0, self._last.get(chat_id, -1e9) + self.interval - time.monotonic())
+        if settle:
+            wait = max(wait, self.interval / 3)
         self._timers[chat_id] = asyncio.create_task(self._fire(chat_id, wait))
 
     async def flush(self) -> None:
