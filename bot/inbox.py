@@ -29,8 +29,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Update
@@ -65,9 +66,13 @@ class InboxQueue(asyncio.Queue[object]):
         self._marks: list[tuple[int, asyncio.Future[None]]] = []
         self._marking: asyncio.Task[None] | None = None
 
-    async def receive(self, updates: Sequence[Update]) -> None:
+    async def receive(
+        self, updates: Sequence[Update], sent: Mapping[int, dict[str, Any]] | None = None
+    ) -> None:
         """Store a batch of updates in one statement, before they are confirmed; ``put``
-        then queues each without storing it again."""
+        then queues each without storing it again. ``sent``: the updates as Telegram sent
+        them, by update_id (stored as they are, which saves serialising them again)."""
+        sent = sent or {}
         batch = [u for u in updates if u.update_id not in self._received]
         if not batch:
             return
@@ -77,7 +82,9 @@ class InboxQueue(asyncio.Queue[object]):
                 async with self.sessionmaker.begin() as session:
                     new = await inbox.store_many(
                         session,
-                        updates=[(u.update_id, u.to_dict()) for u in batch],
+                        updates=[
+                            (u.update_id, sent.get(u.update_id) or u.to_dict()) for u in batch
+                        ],
                         now=self.clock.now(),
                     )
                 break

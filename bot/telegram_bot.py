@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -40,6 +40,9 @@ _PARSE_MODE_METHODS = frozenset(
 ATTEMPTS = 6
 MAX_RETRY_AFTER = 30.0
 
+#: Takes a getUpdates batch: the parsed updates and the same as Telegram sent them, by id.
+Receiver = Callable[[Sequence[Update], Mapping[int, dict[str, Any]]], Awaitable[None]]
+
 
 class GremiumBot(ExtBot[None]):
     """ExtBot that sends only parameters a method takes, and rides out brief outages.
@@ -49,25 +52,33 @@ class GremiumBot(ExtBot[None]):
     longer-lived retries on top for the messages the bot sends on its own.
     """
 
-    _on_updates: Callable[[Sequence[Update]], Awaitable[None]] | None = None
+    _on_updates: Receiver | None = None
+    _raw_updates: list[Any] | None = None
 
-    def receive_updates_with(self, receive: Callable[[Sequence[Update]], Awaitable[None]]) -> None:
-        """Await ``receive`` with each batch from getUpdates before it is handed on (the inbox
-        stores the batch in one statement, before the next getUpdates confirms it)."""
+    def receive_updates_with(self, receive: Receiver) -> None:
+        """Await ``receive`` with each batch from getUpdates, and the updates as Telegram sent
+        them (by update_id), before the batch is handed on (the inbox stores it in one
+        statement, before the next getUpdates confirms it)."""
         self._on_updates = receive
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         """getUpdates, with the batch handed to the receiver first."""
+        self._raw_updates = None
         updates = await super().get_updates(*args, **kwargs)
+        raw: list[Any] = self._raw_updates or []
+        self._raw_updates = None
         if updates and self._on_updates is not None:
-            await self._on_updates(updates)
+            sent = {d["update_id"]: d for d in raw if isinstance(d, dict) and "update_id" in d}
+            await self._on_updates(updates, sent)
         return updates
 
     async def _do_post(self, endpoint: str, data: dict[str, Any], **kwargs: Any) -> Any:
         if endpoint not in _PARSE_MODE_METHODS:
             data.pop("parse_mode", None)
         if endpoint == "getUpdates":
-            return await super()._do_post(endpoint, data, **kwargs)
+            result = await super()._do_post(endpoint, data, **kwargs)
+            self._raw_updates = result if isinstance(result, list) else None
+            return result
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return await super()._do_post(endpoint, dict(data), **kwargs)
