@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import User
 
@@ -45,6 +45,8 @@ class Counted:
     option: PollOption
     group: Group
     poll_id: int
+    #: All of the member's answers on this poll after this vote (None: not read).
+    answers: dict[int, str] | None = None
 
 
 class BallotBox:
@@ -90,20 +92,22 @@ class BallotBox:
                 telegram_ids=[c.user.id for c in casts],
                 option_ids=[c.option_id for c in casts],
             )
-            results: list[Counted | None] = []
-            for cast in casts:
-                results.append(self._check(cast, ctx))
-            await repo.set_votes(
-                session,
-                votes=[
-                    repo.NewVote(r.poll_id, cast.option_id, r.member.id or 0, cast.answer)
-                    for cast, r in zip(casts, results, strict=True)
-                    if r is not None
-                ],
-                now=now,
+            checked = [self._check(cast, ctx) for cast in casts]
+            votes = [
+                repo.NewVote(r.poll_id, cast.option_id, r.member.id or 0, cast.answer)
+                for cast, r in zip(casts, checked, strict=True)
+                if r is not None
+            ]
+            await repo.set_votes(session, votes=votes, now=now)
+            # Each voter's answers as they stand now: their copy is redrawn from these.
+            answers = await repo.answers_of_many(
+                session, voters=[(v.poll_id, v.member_id) for v in votes]
             )
         self.batches += 1
-        return results
+        return [
+            None if r is None else replace(r, answers=answers.get((r.poll_id, r.member.id or 0)))
+            for r in checked
+        ]
 
     def _check(self, cast: Cast, ctx: repo.BallotContext) -> Counted | None:
         bd, user = self.bd, cast.user

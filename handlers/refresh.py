@@ -26,6 +26,7 @@ from storage import groups as group_repo
 from storage import members as member_repo
 from storage import outbox
 from storage import polls as repo
+from storage.models import Member
 
 log = logging.getLogger(__name__)
 #: Edits per second the refresh of one poll may use on average.
@@ -49,6 +50,8 @@ class PollRefresher:
         self._loading: dict[int, asyncio.Future[PollView | None]] = {}
         self._tally_targets: dict[int, tuple[float, tuple[int, int] | None]] = {}
         self._passes: dict[int, asyncio.Task[None]] = {}
+        #: (poll, member) -> when and what their latest vote left as their answers.
+        self._answers: dict[tuple[int, int], tuple[float, dict[int, str]]] = {}
 
     def start(self) -> None:
         """Start the background loop."""
@@ -74,12 +77,26 @@ class PollRefresher:
             await self._refresh(poll_id, paced=False)
 
     def redraw_copy(
-        self, chat_id: int, message_id: int, poll_id: int, member_id: int, *, voted: bool = False
+        self,
+        chat_id: int,
+        message_id: int,
+        poll_id: int,
+        member_id: int,
+        *,
+        voted: Member | None = None,
+        answers: dict[int, str] | None = None,
     ) -> None:
-        """Redraw one member's copy of a poll soon (throttled per chat; ``voted``: the member
-        just voted and may tap more answers, so the edit waits a moment for them)."""
-        render = self._render(poll_id, member_id)
-        self.bd.throttle.request(chat_id, message_id, render, settle=voted)
+        """Redraw one member's copy of a poll soon (throttled per chat). ``voted``: the member
+        just voted and may tap more answers, so the edit waits a moment for them; with
+        ``answers`` (all of theirs, as just written) the copy is drawn without reading them."""
+        key = (poll_id, member_id)
+        if voted is not None and answers is not None:
+            self._answers[key] = (time.monotonic(), answers)
+            render = self._render_known(poll_id, member_id, voted.language)
+        else:
+            self._answers.pop(key, None)  # read them when drawing
+            render = self._render(poll_id, member_id)
+        self.bd.throttle.request(chat_id, message_id, render, settle=voted is not None)
 
     async def redraw_tally(self, poll_id: int) -> None:
         """Redraw the compact tally in the group's linked chat soon, if it was posted."""
@@ -168,6 +185,9 @@ class PollRefresher:
         stale = [p for p, (at, _) in self._tally_targets.items() if now - at > TALLY_TARGET_AGE]
         for poll_id in stale:
             del self._tally_targets[poll_id]
+        old = [k for k, (at, _) in self._answers.items() if now - at > TALLY_TARGET_AGE]
+        for key in old:
+            del self._answers[key]
 
     async def _refresh(self, poll_id: int, *, paced: bool) -> None:
         self._dirty.discard(poll_id)
@@ -193,6 +213,21 @@ class PollRefresher:
             if view is None:
                 return None
             return compact_tally_of(self.bd, view, self.bd.translator.get(None)), None
+
+        return render
+
+    def _render_known(self, poll_id: int, member_id: int, language: str | None) -> Render:
+        """A voter's copy, drawn from the answers their latest vote left (as the ballot box
+        read them back); without those, from the database."""
+
+        async def render() -> tuple[str, InlineKeyboardMarkup | None] | None:
+            known = self._answers.get((poll_id, member_id))
+            if known is None:
+                return await self._render(poll_id, member_id)()
+            view = await self.view(poll_id)
+            if view is None:
+                return None
+            return member_view(self.bd, view, language, known[1], reminder=False)
 
         return render
 

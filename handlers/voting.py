@@ -47,7 +47,12 @@ async def vote_button(update: Update, context: Context) -> None:
     await query.answer(lang._("Saved: {mark} for {date}", mark=mark, date=label))
     if query.message is not None:
         bd.refresher.redraw_copy(
-            query.message.chat.id, query.message.message_id, counted.poll_id, member.id, voted=True
+            query.message.chat.id,
+            query.message.message_id,
+            counted.poll_id,
+            member.id,
+            voted=member,
+            answers=counted.answers,
         )
     await bd.refresher.redraw_tally(counted.poll_id)
     bd.refresher.mark(counted.poll_id)  # the other members' copies follow, throttled

@@ -337,3 +337,23 @@ async def set_votes(session: AsyncSession, *, votes: Sequence[NewVote], now: dat
         set_={"answer": stmt.excluded.answer, "updated_at": stmt.excluded.updated_at},
     )
     await session.exec(stmt)
+
+
+async def answers_of_many(
+    session: AsyncSession, *, voters: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], dict[int, str]]:
+    """:func:`answers_of` for several ``(poll id, member id)`` at once."""
+    wanted = set(voters)
+    if not wanted:
+        return {}
+    result = await session.exec(
+        select(Vote.poll_id, Vote.member_id, Vote.option_id, Vote.answer).where(
+            col(Vote.poll_id).in_({p for p, _ in wanted}),
+            col(Vote.member_id).in_({m for _, m in wanted}),
+        )
+    )
+    found: dict[tuple[int, int], dict[int, str]] = {key: {} for key in wanted}
+    for poll_id, member_id, option_id, answer in result.all():
+        if (poll_id, member_id) in found:
+            found[(poll_id, member_id)][option_id] = answer
+    return found

@@ -191,3 +191,30 @@ async def test_a_batch_of_votes_is_checked_and_written_in_one_transaction(
     )
     changed = next(v for v in votes if v.option_id == options[1])
     assert changed.updated_at == clock.now()
+
+
+async def test_answers_of_many_voters(sessionmaker: SessionMaker, clock: FakeClock) -> None:
+    """Each voter's answers on the poll, read back for a batch at once; a voter without
+    answers gets an empty map."""
+    poll_id, options, telegram_ids = await _poll_with_members(sessionmaker, clock, 3)
+    async with sessionmaker.begin() as session:
+        ctx = await poll_repo.ballot_context(session, telegram_ids=telegram_ids, option_ids=[])
+        a, b, c = (ctx.members[t].id or 0 for t in telegram_ids)
+        await poll_repo.set_votes(
+            session,
+            votes=[
+                poll_repo.NewVote(poll_id, options[0], a, "yes"),
+                poll_repo.NewVote(poll_id, options[2], a, "maybe"),
+                poll_repo.NewVote(poll_id, options[1], b, "no"),
+            ],
+            now=clock.now(),
+        )
+        found = await poll_repo.answers_of_many(
+            session, voters=[(poll_id, a), (poll_id, b), (poll_id, c)]
+        )
+        assert await poll_repo.answers_of_many(session, voters=[]) == {}
+    assert found == {
+        (poll_id, a): {options[0]: "yes", options[2]: "maybe"},
+        (poll_id, b): {options[1]: "no"},
+        (poll_id, c): {},
+    }
