@@ -129,13 +129,37 @@ async def remind_command(update: Update, context: Context) -> None:
         polls = await repo.list_polls(session, group_ids=ids, statuses=(PollStatus.OPEN,))
         if not polls:
             raise GremiumError("There is no open date poll. /poll starts one.")
-        if len(polls) > 1:
-            raise GremiumError("Several polls are open. Write the group: /remind bildung")
-        count = await remind(session, bd, polls[0], f"manual{bd.clock.now():%Y%m%d%H%M%S}")
+        choice = await _remind_choice(session, bd, actor.lang, polls) if len(polls) > 1 else None
+        if choice is None:
+            count = await remind(session, bd, polls[0], f"manual{bd.clock.now():%Y%m%d%H%M%S}")
+    if choice is not None:
+        await message.reply_text(
+            actor.lang._("Several polls are open. Which one shall I remind about?"),
+            reply_markup=choice,
+        )
+        return
     bd.dispatcher.wake()
     await message.reply_text(
         actor.lang.ngettext("Reminded {n} member.", "Reminded {n} members.", count)
     )
+
+
+async def _remind_choice(
+    session: AsyncSession, bd: BotData, lang: Lang, polls: list[Poll]
+) -> InlineKeyboardMarkup:
+    """A Remind button per open poll, named by its group and when it closes."""
+    rows = []
+    for poll in polls:
+        assert poll.id is not None
+        group = await group_repo.get_group(session, group_id=poll.group_id)
+        assert group is not None
+        label = group.name
+        if poll.deadline is not None:
+            when = lang.short_when(poll.deadline, group_zone(group, bd.timezone))
+            label = lang._("{group}, closes {when}", group=group.name, when=when)
+        action = encode(PollManage(PollManageStep.REMIND, poll.id))
+        rows.append([InlineKeyboardButton("⏰ " + label, callback_data=action)])
+    return InlineKeyboardMarkup(rows)
 
 
 async def _managed_poll(session: AsyncSession, actor: Actor, poll_id: int) -> tuple[Poll, Group]:

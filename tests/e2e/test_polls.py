@@ -387,3 +387,32 @@ async def test_votes_pressed_together_are_written_together(world: World) -> None
         copy = next(m for m in person.chat if m.message_id == messages[tid].message_id)
         marks = [label for label in copy.button_labels if label.startswith("[")]
         assert len(marks) == len(last)
+
+
+async def test_remind_asks_which_poll_when_several_are_open(world: World) -> None:
+    """A coordinator of two groups with an open poll each writes /remind: one button per poll,
+    named by group and closing date; pressing one reminds only that group's silent members."""
+    hana, (a,) = await _setup(world, members=1)
+    admin = world.emu.get_user(ADMIN_ID)
+    await world.send(admin, "/addcoordinator kultur @hana")
+    c = await consented(world, 4200, "Cem")
+    await member_of(world, c, "kultur")
+    await _open_poll(world, hana, "12.01.2027 17:00\n14.01.2027 17:00")
+    await world.send(hana, "/poll")
+    await world.press(hana, "Kultur")
+    preview = await world.send(hana, "13.01.2027 18:00\n15.01.2027 18:00")
+    await world.press(hana, next(x for x in preview.button_labels if x.startswith("✅ Send")))
+
+    choice = await world.send(hana, "/remind")
+    assert choice.text == "Several polls are open. Which one shall I remind about?"
+    assert sorted(choice.button_labels) == [
+        "⏰ Bildung, closes Fri, Dec 4, 10:00\u202fAM",
+        "⏰ Kultur, closes Fri, Dec 4, 10:00\u202fAM",
+    ]
+    before = len(hana.bot_messages)
+    await world.press(hana, "⏰ Kultur, closes Fri, Dec 4, 10:00\u202fAM", message=choice)
+    replies = [m.text.splitlines()[0] for m in hana.bot_messages[before:]]
+    # Cem and the coordinator herself had not answered; she gets the reminder too.
+    assert sorted(replies) == ["Reminded 2 members.", "⏰ Reminder: please answer the date poll."]
+    assert any(m.text.startswith("⏰ Reminder: please answer") for m in c.bot_messages)
+    assert not any(m.text.startswith("⏰ Reminder: please answer") for m in a.bot_messages)
