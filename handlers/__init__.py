@@ -13,6 +13,7 @@ from handlers import (
     meetings,
     membership,
     poll_manage,
+    poll_settings,
     polls,
     privacy,
     schedule,
@@ -36,5 +37,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     poll_manage.register(app)  # /polls, /remind and the coordinators' poll buttons
     meetings.register(app)  # /meetings, attendance, move and cancel
     schedule.register(app)  # /schedule: each group's meeting rhythm
+    poll_settings.register(app)  # /settings: quorum, confirmation, reminder hours
     inputs.register(app)  # private free text: input for what is being composed; after commands
     errors.register(app)  # catch-alls for unknown commands, text and buttons: keep last

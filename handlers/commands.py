@@ -47,6 +47,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("polls", N_("Open date polls: close, extend, change"), Level.COORDINATOR),
     Command("remind", N_("Remind members who have not voted"), Level.COORDINATOR),
     Command("schedule", N_("Meeting rhythm of my groups"), Level.COORDINATOR),
+    Command(
+        "settings", N_("Date poll settings: quorum, confirmation, reminders"), Level.COORDINATOR
+    ),
     Command("members", N_("Members of a group: /members name"), Level.COORDINATOR),
     Command("cancel", N_("Stop writing an announcement"), Level.COORDINATOR),
     Command("newgroup", N_("Create a group: /newgroup name"), Level.ADMIN),
