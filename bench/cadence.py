@@ -104,8 +104,8 @@ async def start_up(sizes: Sizes) -> list[Row]:
         Row.judged(
             f"Retention pass of the same sweep, {count(small.members)} vs "
             f"{count(large.members)} members per group",
-            f"{ms(small.retention)} vs {ms(large.retention)} (×{retention:.1f}; it reads "
-            f"every member: {count(small.people)} vs {count(large.people)})",
+            f"{ms(small.retention)} vs {ms(large.retention)} (×{retention:.1f}; "
+            f"{count(small.people)} vs {count(large.people)} members in all)",
             f"does not grow with members (≤ ×{GROWTH})",
             retention <= GROWTH,
         )

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
@@ -134,6 +134,7 @@ async def add_members(
             "consent_at": now,
             "consent_version": 1,
             "created_at": now,
+            "left_all_groups_at": now,  # in no group yet, as after /start
         }
         for t in telegram_ids
     ]
@@ -155,10 +156,18 @@ async def add_memberships(
     role: Role = Role.MEMBER,
 ) -> int:
     """Put members into groups: ``(member_id, group_id)`` pairs; returns how many."""
+    pairs = list(pairs)
     rows = [{"member_id": m, "group_id": g, "role": role, "joined_at": now} for m, g in pairs]
+    joined = sorted({m for m, _ in pairs})
     async with sm.begin() as session:
         for start in range(0, len(rows), CHUNK):
             await session.exec(insert(Membership), params=rows[start : start + CHUNK])
+        for start in range(0, len(joined), CHUNK):  # in a group now, as add_membership does
+            await session.exec(
+                update(Member)
+                .where(col(Member.id).in_(joined[start : start + CHUNK]))
+                .values(left_all_groups_at=None)
+            )
     return len(rows)
 
 

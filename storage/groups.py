@@ -94,6 +94,10 @@ async def add_membership(
     """Join a group; the unique constraint forbids doing it twice."""
     membership = Membership(member_id=member_id, group_id=group_id, role=role, joined_at=now)
     session.add(membership)
+    member = await session.get(Member, member_id)
+    if member is not None and member.left_all_groups_at is not None:
+        member.left_all_groups_at = None  # in a group again: retention stops counting
+        session.add(member)
     await session.flush()
     return membership
 

@@ -45,6 +45,7 @@ async def record_consent(
             consent_at=now,
             consent_version=version,
             created_at=now,
+            left_all_groups_at=now,  # in no group yet
         )
     else:
         member.consent_at = now

@@ -53,10 +53,16 @@ class Member(SQLModel, table=True):
     language: str = Field(sa_column=Column(String(8), nullable=False))
     consent_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     consent_version: int = Field(sa_column=Column(Integer, nullable=False))
-    unreachable_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    unreachable_since: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, index=True)
+    )
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
-    #: When the member left their last group (retention counts from here, or from created_at).
-    left_all_groups_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    #: Since when the member is in no group (None while in one): from consent until the first
+    #: join, and from leaving the last group. Retention counts from here; the index lets the
+    #: retention pass find such members without reading every member.
+    left_all_groups_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, index=True)
+    )
 
     @property
     def display_name(self) -> str:

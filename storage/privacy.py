@@ -290,11 +290,14 @@ async def inactive_members(
 ) -> list[Member]:
     """Members unreachable since ``cutoff`` or earlier, or in no group since then (except the
     Telegram ids in ``keep`` for the latter: the organisers need no group)."""
+    # Both conditions start from an indexed column, so the pass reads only the members it is
+    # about to delete, however many there are; membership is checked for those alone.
     in_a_group = exists().where(col(Membership.member_id) == col(Member.id))
-    since = func.coalesce(
-        col(Member.left_all_groups_at), col(Member.created_at), type_=UTCDateTime
+    groupless = and_(
+        col(Member.left_all_groups_at) <= cutoff,
+        col(Member.telegram_id).not_in(keep),
+        ~in_a_group,
     )
-    groupless = and_(~in_a_group, since <= cutoff, col(Member.telegram_id).not_in(keep))
     result = await session.exec(
         select(Member)
         .where(or_(col(Member.unreachable_since) <= cutoff, groupless))

@@ -58,3 +58,53 @@ def test_upgrade_empty_database_to_head(empty_database: str) -> None:
     rev, diff = asyncio.run(inspect())
     assert rev == migrate.head_revision()
     assert diff == []
+
+
+def test_0006_marks_exactly_the_members_in_no_group(empty_database: str) -> None:
+    """After 0006 a member's ``left_all_groups_at`` is set exactly while they are in no group:
+    kept for one who left their last group, their consent time for one who never joined, and
+    cleared for everyone in a group (the retention pass then reads only candidates)."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_database, "0005")
+
+    async def run(sql: str) -> list[tuple[object, ...]]:
+        engine = create_engine(empty_database)
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(text(sql))
+                return [tuple(r) for r in result.fetchall()] if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    created, left = "2025-01-01 10:00:00+00:00", "2025-06-01 10:00:00+00:00"
+    asyncio.run(
+        run(
+            "INSERT INTO workgroup (id, slug, name, timezone, created_at, chat_id, poll_quorum, "
+            "confirm_dates, poll_reminder_hours) VALUES "
+            f"(1, 'bildung', 'Bildung', 'Europe/Berlin', '{created}', NULL, 0, false, '[48, 6]')"
+        )
+    )
+    for mid, gone in ((1, "NULL"), (2, "NULL"), (3, f"'{left}'"), (4, f"'{left}'")):
+        asyncio.run(
+            run(
+                "INSERT INTO member (id, telegram_id, first_name, language, consent_at, "
+                "consent_version, created_at, left_all_groups_at) VALUES "
+                f"({mid}, {100 + mid}, 'M{mid}', 'de', '{created}', 1, '{created}', {gone})"
+            )
+        )
+    for mid in (1, 4):  # 1 is in a group; 4 left one and joined another (old rows kept the time)
+        asyncio.run(
+            run(
+                "INSERT INTO membership (member_id, group_id, role, joined_at) VALUES "
+                f"({mid}, 1, 'member', '{created}')"
+            )
+        )
+    migrate.upgrade(empty_database)
+    rows = asyncio.run(run("SELECT id, left_all_groups_at FROM member ORDER BY id"))
+    marked = {mid: value is not None for mid, value in rows}
+    assert marked == {1: False, 2: True, 3: True, 4: False}
+    kept = dict(rows)
+    assert str(kept[3]).startswith("2025-06-01") and str(kept[2]).startswith("2025-01-01")

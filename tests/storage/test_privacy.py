@@ -283,6 +283,11 @@ async def test_inactive_members_by_unreachability_and_groups(
                 s, member_id=m.id or 0, group_id=group.id or 0, now=start
             )
         gone.unreachable_since = start
+    async with sessionmaker() as s:  # in no group is marked from consent until the first join
+        fresh = await member_repo.get_member(s, member_id=never.id or 0)
+        joined = await member_repo.get_member(s, member_id=stays.id or 0)
+        assert fresh is not None and fresh.left_all_groups_at == start
+        assert joined is not None and joined.left_all_groups_at is None
     clock.advance(timedelta(days=100))
     async with sessionmaker.begin() as s:
         membership = await group_repo.get_membership(
