@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import Any
@@ -89,7 +89,9 @@ async def _queue(
 @dataclass(frozen=True)
 class PollView:
     """What every member's copy of a poll shows alike (dates, tallies, how many answered):
-    loaded once and drawn for many members, each with their own answers marked."""
+    loaded once and drawn for many members, each with their own answers marked. The text and
+    the dates' labels are the same for everyone with the same language, so they are
+    formatted once per language."""
 
     poll: Poll
     group: Group
@@ -97,6 +99,8 @@ class PollView:
     counts: dict[int, repo.Count]
     answered: int
     total: int
+    texts: dict[tuple[str, bool], str] = field(default_factory=dict, compare=False)
+    labels: dict[str, list[str]] = field(default_factory=dict, compare=False)
 
 
 async def load_view(session: AsyncSession, poll: Poll, group: Group) -> PollView:
@@ -120,20 +124,25 @@ def member_view(
     lang = bd.translator.get(language)
     tz = group_zone(view.group, bd.timezone)
     poll, options = view.poll, view.options
-    text = ptexts.poll_message(
-        lang,
-        poll,
-        view.group,
-        options,
-        view.counts,
-        view.answered,
-        view.total,
-        tz,
-        reminder=reminder,
-    )
+    text = view.texts.get((lang.code, reminder))
+    if text is None:
+        text = view.texts[(lang.code, reminder)] = ptexts.poll_message(
+            lang,
+            poll,
+            view.group,
+            options,
+            view.counts,
+            view.answered,
+            view.total,
+            tz,
+            reminder=reminder,
+        )
     if poll.status != PollStatus.OPEN:
         return text, None
-    return text, ptexts.poll_keyboard(lang, options, mine, tz)
+    labels = view.labels.get(lang.code)
+    if labels is None:
+        labels = view.labels[lang.code] = [ptexts.option_short(lang, o, tz) for o in options]
+    return text, ptexts.poll_keyboard(lang, options, mine, tz, labels)
 
 
 def member_payload(

@@ -100,16 +100,23 @@ def poll_message(
 
 
 def poll_keyboard(
-    lang: Lang, options: Sequence[PollOption], mine: Mapping[int, str], tz: ZoneInfo
+    lang: Lang,
+    options: Sequence[PollOption],
+    mine: Mapping[int, str],
+    tz: ZoneInfo,
+    labels: Sequence[str] | None = None,
 ) -> InlineKeyboardMarkup:
-    """One row per option: its date, then Yes / Maybe / No with the member's answer marked."""
+    """One row per option: its date, then Yes / Maybe / No with the member's answer marked
+    (``labels``: the options' short dates, when already formatted)."""
+    if labels is None:
+        labels = [option_short(lang, option, tz) for option in options]
     rows = []
-    for index, option in enumerate(options, 1):
+    for index, (option, label) in enumerate(zip(options, labels, strict=True), 1):
         assert option.id is not None
         chosen = mine.get(option.id)
         row = [
             InlineKeyboardButton(
-                f"{index}. {option_short(lang, option, tz)}",
+                f"{index}. {label}",
                 callback_data=encode(VoteAction(option.id, "yes")),
             )
         ]
