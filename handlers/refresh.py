@@ -105,12 +105,13 @@ class PollRefresher:
             self.bd.throttle.request(*target, self._render_tally(poll_id))
 
     async def view(self, poll_id: int, *, max_age: float = VIEW_AGE) -> PollView | None:
-        """The poll's shared view, reused while younger than ``max_age`` seconds; one load
-        at a time per poll, however many redraws ask at once."""
+        """The poll's shared view, reused while younger than ``max_age`` seconds; redraws
+        that ask at once share one load. ``max_age=0`` always loads anew (a load already
+        under way may have started before the latest vote)."""
         cached = self._views.get(poll_id)
         if cached is not None and time.monotonic() - cached[0] <= max_age:
             return cached[1]
-        if (loading := self._loading.get(poll_id)) is not None:
+        if max_age > 0 and (loading := self._loading.get(poll_id)) is not None:
             return await asyncio.shield(loading)
         future: asyncio.Future[PollView | None] = asyncio.get_running_loop().create_future()
         self._loading[poll_id] = future
@@ -119,16 +120,20 @@ class PollRefresher:
             view = await self._load(poll_id)
             if view is None:
                 self._views.pop(poll_id, None)
-            else:
+            elif started >= self._views.get(poll_id, (-1.0, None))[0]:  # keep the newest
                 self._views[poll_id] = (started, view)
             future.set_result(view)
             return view
-        except BaseException as exc:
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: only the waiters (if any) see it
             raise
         finally:
-            del self._loading[poll_id]
+            if self._loading.get(poll_id) is future:
+                del self._loading[poll_id]
 
     async def _load(self, poll_id: int) -> PollView | None:
         async with self.bd.sessionmaker() as session:

@@ -1,0 +1,59 @@
+"""The refresher's shared poll view: redraws that ask at once share one load, a young view is
+reused, and a refresh pass always loads anew."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from handlers.poll_flow import PollView
+from handlers.refresh import PollRefresher
+
+
+class CountingRefresher(PollRefresher):
+    """Loads take a moment and are counted; each load returns a new object."""
+
+    def __init__(self) -> None:
+        super().__init__(bd=None)  # type: ignore[arg-type]
+        self.loads = 0
+
+    async def _load(self, poll_id: int) -> PollView | None:
+        self.loads += 1
+        await asyncio.sleep(0.05)
+        view: Any = object()
+        return view  # type: ignore[no-any-return]
+
+
+async def test_redraws_asking_at_once_share_one_load() -> None:
+    refresher = CountingRefresher()
+    views = await asyncio.gather(*(refresher.view(1) for _ in range(20)))
+    assert refresher.loads == 1
+    assert all(v is views[0] for v in views)
+    assert await refresher.view(1) is views[0]  # young enough: reused
+    assert refresher.loads == 1
+
+
+async def test_a_pass_loads_anew_even_while_a_load_is_under_way() -> None:
+    refresher = CountingRefresher()
+    first = asyncio.create_task(refresher.view(1))
+    await asyncio.sleep(0.01)
+    fresh = await refresher.view(1, max_age=0.0)
+    older = await first
+    assert refresher.loads == 2
+    assert fresh is not older
+    assert await refresher.view(1) is fresh  # the newest load is the one kept
+
+
+async def test_a_failed_load_reaches_every_waiter_and_is_not_kept() -> None:
+    class Failing(CountingRefresher):
+        async def _load(self, poll_id: int) -> PollView | None:
+            self.loads += 1
+            await asyncio.sleep(0.01)
+            raise OSError("database away")
+
+    refresher = Failing()
+    results = await asyncio.gather(*(refresher.view(1) for _ in range(3)), return_exceptions=True)
+    assert all(isinstance(r, OSError) for r in results)
+    assert refresher.loads == 1
+    await asyncio.gather(refresher.view(1), return_exceptions=True)
+    assert refresher.loads == 2  # tried again, not a cached failure
