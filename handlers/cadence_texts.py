@@ -9,7 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.errors import GremiumError
 from handlers import texts
 from handlers.context import BotData
-from handlers.poll_flow import coordinators, text_part
+from handlers.poll_flow import coordinators
+from handlers.poll_view import text_part
 from handlers.polls import preview
 from storage import members as member_repo
 from storage import outbox

@@ -28,13 +28,12 @@ from handlers.context import BotData, Context
 from handlers.poll_flow import (
     close_poll,
     fix_meeting,
-    load_view,
     notify_members,
-    poll_payload,
     remind,
     replan,
     schedule_poll_tasks,
 )
+from handlers.poll_view import load_view, poll_payload
 from handlers.polls import checked_deadline, managed_groups
 from storage import groups as group_repo
 from storage import polls as repo

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from handlers.poll_flow import PollView
+from handlers.poll_view import PollView
 from handlers.refresh import PollRefresher
 
 
