@@ -39,6 +39,36 @@ async def _admin_execute(sql: str) -> None:
         await conn.close()
 
 
+async def _leftover_databases() -> list[str]:
+    """Databases that killed test or benchmark runs of this machine left behind: named
+    ``gremium_..._<pid>`` after a process that is gone."""
+    import asyncpg
+
+    url = make_url(POSTGRES_URL).set(drivername="postgresql")
+    conn = await asyncpg.connect(url.render_as_string(hide_password=False))
+    try:
+        rows = await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'gremium\\_%'")
+    finally:
+        await conn.close()
+    gone = []
+    for row in rows:
+        name = str(row["datname"])
+        pid = name.rsplit("_", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            gone.append(name)
+    return gone
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def create_postgres_database(name: str) -> str:
     """Create a fresh PostgreSQL database and return its async URL."""
     asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -64,6 +94,8 @@ def postgres_database() -> Iterator[str]:
     """A PostgreSQL database for this test run, migrated to head."""
     if not POSTGRES_URL:
         pytest.skip(NO_POSTGRES)
+    for leftover in asyncio.run(_leftover_databases()):
+        drop_postgres_database(leftover)
     name = f"gremium_test_{os.getpid()}"
     url = create_postgres_database(name)
     migrate.upgrade(url)
