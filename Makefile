@@ -43,7 +43,7 @@ RELIABILITY := tests/e2e/test_faults.py tests/e2e/test_redelivery.py tests/e2e/t
 soak: $(STAMP) i18n-compile ## Long reliability runs: more faults, SIGKILLs, hypothesis examples (SEED=n)
 	HYPOTHESIS_PROFILE=soak GREMIUM_CRASH_SEED=$${SEED:-$$RANDOM} $(BIN)/pytest $(RELIABILITY)
 
-bench: $(STAMP) i18n-compile ## Benchmarks (~20 min): prints a table, writes bench/results.md (QUICK=1: ~3 min)
+bench: $(STAMP) i18n-compile ## Benchmarks (~15 min): prints a table, writes bench/results.md (QUICK=1: ~3 min)
 	$(BIN)/python -m bench $(if $(filter-out 0,$(QUICK)),--quick)
 
 lint: $(STAMP) ## ruff, ruff format --check, mypy (strict), import-linter
