@@ -72,12 +72,17 @@ def lazy(msgid: str, **params: Any) -> LazyText:
     return LazyText(msgid, params)
 
 
+#: Button dates a language keeps formatted (the dates of the polls that are open).
+SHORT_KEPT = 512
+
+
 class Lang:
     """One language: translations plus Babel formatting for its locale."""
 
     def __init__(self, code: str, translations: NullTranslations) -> None:
         self.code = code
         self._t = translations
+        self._short: dict[tuple[datetime, str], str] = {}
 
     @cached_property
     def locale(self) -> Locale:
@@ -122,9 +127,16 @@ class Lang:
 
     def short_when(self, moment: datetime, tz: ZoneInfo) -> str:
         """Weekday, day and month with the time, for buttons: "Do., 17. Nov., 17:00"."""
-        local = moment.astimezone(tz)
-        day = format_skeleton("MMMEd", local, locale=self.locale)
-        return f"{day}, {self.clock(local.time())}"
+        key = (moment, tz.key)
+        text = self._short.get(key)
+        if text is None:
+            local = moment.astimezone(tz)
+            day = format_skeleton("MMMEd", local, locale=self.locale)
+            text = f"{day}, {self.clock(local.time())}"
+            if len(self._short) >= SHORT_KEPT:  # a poll's few dates are asked for again and again
+                self._short.clear()
+            self._short[key] = text
+        return text
 
     def short_weekday_day(self, day: date) -> str:
         """Weekday, day and month without a time: "Do., 17. Nov."."""

@@ -22,7 +22,7 @@ from telegram import User
 
 from handlers.context import BotData
 from storage import polls as repo
-from storage.models import Group, Member, PollOption, PollStatus
+from storage.models import Group, PollOption, PollStatus
 
 #: Presses written in one transaction at most.
 MAX_BATCH = 256
@@ -41,7 +41,8 @@ class Cast:
 class Counted:
     """A vote that is stored: what the reply and the redraws need."""
 
-    member: Member
+    member_id: int
+    language: str | None
     option: PollOption
     group: Group
     poll_id: int
@@ -94,7 +95,7 @@ class BallotBox:
             )
             checked = [self._check(cast, ctx) for cast in casts]
             votes = [
-                repo.NewVote(r.poll_id, cast.option_id, r.member.id or 0, cast.answer)
+                repo.NewVote(r.poll_id, cast.option_id, r.member_id, cast.answer)
                 for cast, r in zip(casts, checked, strict=True)
                 if r is not None
             ]
@@ -105,7 +106,7 @@ class BallotBox:
             )
         self.batches += 1
         return [
-            None if r is None else replace(r, answers=answers.get((r.poll_id, r.member.id or 0)))
+            None if r is None else replace(r, answers=answers.get((r.poll_id, r.member_id)))
             for r in checked
         ]
 
@@ -115,7 +116,7 @@ class BallotBox:
         option = ctx.options.get(cast.option_id)
         poll = ctx.polls.get(option.poll_id) if option else None
         group = ctx.groups.get(poll.group_id) if poll else None
-        if member is None or member.id is None or option is None or poll is None:
+        if member is None or option is None or poll is None:
             return None
         if group is None or poll.id is None or member.consent_version < bd.privacy_version:
             return None
@@ -131,4 +132,4 @@ class BallotBox:
             return None
         if (member.id, poll.group_id) not in ctx.memberships:
             return None
-        return Counted(member, option, group, poll.id)
+        return Counted(member.id, member.language, option, group, poll.id)

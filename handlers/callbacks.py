@@ -7,6 +7,7 @@ database ids and slugs. Anyone can forge callback data, so handlers re-check who
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -260,7 +261,16 @@ def encode(data: Callback) -> str:
 
 def decode(raw: object) -> Callback | None:
     """Parse callback_data; None for anything malformed or unknown (e.g. forged)."""
-    if not isinstance(raw, str) or len(raw.encode()) > 64:
+    if not isinstance(raw, str) or len(raw) > 64:
+        return None
+    return _decode(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _decode(raw: str) -> Callback | None:
+    """:func:`decode` of a string; the same buttons are pressed again and again (a vote
+    storm), and the values are frozen, so the parsed ones are kept."""
+    if len(raw.encode()) > 64:
         return None
     prefix, _, rest = raw.partition(":")
     if prefix == PREFIX_CONSENT:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from html import escape
@@ -110,21 +111,30 @@ def poll_keyboard(
     (``labels``: the options' short dates, when already formatted)."""
     if labels is None:
         labels = [option_short(lang, option, tz) for option in options]
+    dates = tuple((option.id or 0, label) for option, label in zip(options, labels, strict=True))
+    return _keyboard(dates, tuple(mine.get(option_id) for option_id, _ in dates))
+
+
+@functools.lru_cache(maxsize=2048)
+def _keyboard(
+    dates: tuple[tuple[int, str], ...], chosen: tuple[str | None, ...]
+) -> InlineKeyboardMarkup:
+    """:func:`poll_keyboard` for ``(option id, label)`` rows and the answer chosen in each.
+    Many members share a keyboard (the same dates, the same answers), and keyboards are
+    immutable, so the ones drawn are kept."""
     rows = []
-    for index, (option, label) in enumerate(zip(options, labels, strict=True), 1):
-        assert option.id is not None
-        chosen = mine.get(option.id)
+    for index, ((option_id, label), answered) in enumerate(zip(dates, chosen, strict=True), 1):
         row = [
             InlineKeyboardButton(
                 f"{index}. {label}",
-                callback_data=encode(VoteAction(option.id, "yes")),
+                callback_data=encode(VoteAction(option_id, "yes")),
             )
         ]
         for answer in ("yes", "maybe", "no"):
             mark = ANSWER_MARK[answer]
-            label = f"[{mark}]" if chosen == answer else mark
+            text = f"[{mark}]" if answered == answer else mark
             row.append(
-                InlineKeyboardButton(label, callback_data=encode(VoteAction(option.id, answer)))
+                InlineKeyboardButton(text, callback_data=encode(VoteAction(option_id, answer)))
             )
         rows.append(row)
     return InlineKeyboardMarkup(rows)

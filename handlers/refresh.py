@@ -26,7 +26,6 @@ from storage import groups as group_repo
 from storage import members as member_repo
 from storage import outbox
 from storage import polls as repo
-from storage.models import Member
 
 log = logging.getLogger(__name__)
 #: Edits per second the refresh of one poll may use on average.
@@ -83,20 +82,22 @@ class PollRefresher:
         poll_id: int,
         member_id: int,
         *,
-        voted: Member | None = None,
+        voted: bool = False,
+        language: str | None = None,
         answers: dict[int, str] | None = None,
     ) -> None:
         """Redraw one member's copy of a poll soon (throttled per chat). ``voted``: the member
         just voted and may tap more answers, so the edit waits a moment for them; with
-        ``answers`` (all of theirs, as just written) the copy is drawn without reading them."""
+        ``answers`` (all of theirs, as just written) and their ``language`` the copy is drawn
+        without reading them."""
         key = (poll_id, member_id)
-        if voted is not None and answers is not None:
+        if voted and answers is not None:
             self._answers[key] = (time.monotonic(), answers)
-            render = self._render_known(poll_id, member_id, voted.language)
+            render = self._render_known(poll_id, member_id, language)
         else:
             self._answers.pop(key, None)  # read them when drawing
             render = self._render(poll_id, member_id)
-        self.bd.throttle.request(chat_id, message_id, render, settle=voted is not None)
+        self.bd.throttle.request(chat_id, message_id, render, settle=voted)
 
     async def redraw_tally(self, poll_id: int) -> None:
         """Redraw the compact tally in the group's linked chat soon, if it was posted."""

@@ -39,9 +39,8 @@ async def vote_button(update: Update, context: Context) -> None:
     counted = await bd.ballots.cast(query.from_user, data.option_id, data.answer)
     if counted is None:  # not the plain case: explain, or store the new name as well
         counted = await _careful_vote(bd, query.from_user, data)
-    member, option, group = counted.member, counted.option, counted.group
-    assert member.id is not None
-    lang = bd.translator.get(member.language)
+    option, group = counted.option, counted.group
+    lang = bd.translator.get(counted.language)
     label = ptexts.option_short(lang, option, group_zone(group, bd.timezone))
     mark = ptexts.ANSWER_MARK[data.answer]
     await query.answer(lang._("Saved: {mark} for {date}", mark=mark, date=label))
@@ -50,8 +49,9 @@ async def vote_button(update: Update, context: Context) -> None:
             query.message.chat.id,
             query.message.message_id,
             counted.poll_id,
-            member.id,
-            voted=member,
+            counted.member_id,
+            voted=True,
+            language=counted.language,
             answers=counted.answers,
         )
     await bd.refresher.redraw_tally(counted.poll_id)
@@ -85,7 +85,7 @@ async def _careful_vote(bd: BotData, user: User, data: VoteAction) -> Counted:
             answer=data.answer,
             now=bd.clock.now(),
         )
-    return Counted(member, option, group, poll.id)
+    return Counted(member.id, member.language, option, group, poll.id)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -5,10 +5,11 @@ Keyword-only functions, session first, never commit.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, null, update
+from sqlalchemy import bindparam, delete, null, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -40,21 +41,28 @@ async def store_many(
     that were new (the others were stored before: repeats)."""
     if not updates:
         return set()
-    bind = session.bind
-    insert = pg_insert if bind is not None and bind.dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(InboundUpdate)
-        .values(
-            [
-                {"update_id": uid, "payload": payload, "received_at": now, "replays": 0}
-                for uid, payload in updates
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(col(InboundUpdate.update_id))
+    connection = await session.connection()
+    # One cached statement for many rows (executemany): a statement with every row in its
+    # VALUES would be compiled anew for each batch.
+    result = await connection.execute(
+        _store_statement(connection.dialect.name),
+        [
+            {"update_id": uid, "payload": payload, "received_at": now, "replays": 0}
+            for uid, payload in updates
+        ],
     )
-    result = await session.exec(stmt)
     return {int(row[0]) for row in result.all()}
+
+
+@functools.cache
+def _store_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING update_id, in the dialect's spelling."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(InboundUpdate.__table__)  # type: ignore[attr-defined]
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(InboundUpdate.__table__.c.update_id)  # type: ignore[attr-defined]
+    )
 
 
 async def mark_handled(session: AsyncSession, *, update_id: int, now: datetime) -> None:
@@ -70,10 +78,18 @@ async def mark_many_handled(
     session: AsyncSession, *, update_ids: list[int], now: datetime
 ) -> None:
     """:func:`mark_handled` for several updates in one statement."""
-    await session.exec(
-        update(InboundUpdate)
-        .where(col(InboundUpdate.update_id).in_(update_ids))
-        .values(handled_at=now, payload=null())
+    connection = await session.connection()
+    await connection.execute(_mark_statement(), {"ids": update_ids, "now": now})
+
+
+@functools.cache
+def _mark_statement() -> Any:
+    """Mark the updates ``ids`` handled at ``now`` and drop their content."""
+    table = InboundUpdate.__table__  # type: ignore[attr-defined]
+    return (
+        update(table)
+        .where(table.c.update_id.in_(bindparam("ids", expanding=True)))
+        .values(handled_at=bindparam("now"), payload=null())  # SQL NULL, not JSON null
     )
 
 

@@ -114,6 +114,8 @@ def _trim(text: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
 
 def _units(text: str) -> list[int]:
     """UTF-16 offset of every character index (and of the end)."""
+    if not text or max(text) <= "\uffff":  # no character takes two units
+        return list(range(len(text) + 1))
     offsets = [0]
     for char in text:
         offsets.append(offsets[-1] + (2 if ord(char) > 0xFFFF else 1))

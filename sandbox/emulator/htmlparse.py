@@ -10,6 +10,7 @@ code units.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +61,11 @@ def entity_order(entity: Entity) -> tuple[int, int, int]:
 
 class ParseError(Exception):
     """The text cannot be parsed; the message is Telegram's."""
+
+
+#: Where plain text ends: a tag or a character reference begins.
+_SPECIAL = re.compile("[<&]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def utf16_len(text: str) -> int:
@@ -128,10 +134,12 @@ def parse_html(source: str, lookup: UserLookup | None = None) -> tuple[str, list
             utf16 += utf16_len(decoded[0])
             i = decoded[1]
             continue
-        if char != "<":
-            out.append(char)
-            utf16 += utf16_len(char)
-            i += 1
+        if char != "<":  # plain text up to the next tag or character reference
+            end = _SPECIAL.search(source, i + 1)
+            chunk = source[i : end.start() if end else len(source)]
+            out.append(chunk)
+            utf16 += utf16_len(chunk)
+            i += len(chunk)
             continue
         begin = _byte_offset(source, i)
         if _at(source, i + 1) != "/":
@@ -170,7 +178,7 @@ def parse_html(source: str, lookup: UserLookup | None = None) -> tuple[str, list
 
 def _paired(text: str) -> str:
     """Join surrogate halves decoded from separate references, as UTF-8 text requires."""
-    if not any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+    if _SURROGATE.search(text) is None:
         return text
     try:
         return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
