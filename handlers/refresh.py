@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from telegram import InlineKeyboardMarkup
 
@@ -28,6 +30,8 @@ from storage import outbox
 from storage import polls as repo
 
 log = logging.getLogger(__name__)
+K = TypeVar("K")
+V = TypeVar("V")
 #: Edits per second the refresh of one poll may use on average.
 EDITS_PER_SECOND = 5.0
 #: Seconds a poll's shared view is reused by the redraws that follow a vote.
@@ -48,6 +52,7 @@ class PollRefresher:
         self._views: dict[int, tuple[float, PollView]] = {}
         self._loading: dict[int, asyncio.Future[PollView | None]] = {}
         self._tally_targets: dict[int, tuple[float, tuple[int, int] | None]] = {}
+        self._tally_loading: dict[int, asyncio.Future[tuple[int, int] | None]] = {}
         self._passes: dict[int, asyncio.Task[None]] = {}
         #: (poll, member) -> when and what their latest vote left as their answers.
         self._answers: dict[tuple[int, int], tuple[float, dict[int, str]]] = {}
@@ -114,27 +119,13 @@ class PollRefresher:
             return cached[1]
         if max_age > 0 and (loading := self._loading.get(poll_id)) is not None:
             return await asyncio.shield(loading)
-        future: asyncio.Future[PollView | None] = asyncio.get_running_loop().create_future()
-        self._loading[poll_id] = future
-        try:
-            started = time.monotonic()
-            view = await self._load(poll_id)
-            if view is None:
-                self._views.pop(poll_id, None)
-            elif started >= self._views.get(poll_id, (-1.0, None))[0]:  # keep the newest
-                self._views[poll_id] = (started, view)
-            future.set_result(view)
-            return view
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except Exception as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: only the waiters (if any) see it
-            raise
-        finally:
-            if self._loading.get(poll_id) is future:
-                del self._loading[poll_id]
+        started = time.monotonic()
+        view = await _lead(self._loading, poll_id, lambda: self._load(poll_id))
+        if view is None:
+            self._views.pop(poll_id, None)
+        elif started >= self._views.get(poll_id, (-1.0, None))[0]:  # keep the newest
+            self._views[poll_id] = (started, view)
+        return view
 
     async def _load(self, poll_id: int) -> PollView | None:
         async with self.bd.sessionmaker() as session:
@@ -149,6 +140,15 @@ class PollRefresher:
         cached = self._tally_targets.get(poll_id)
         if cached is not None and time.monotonic() - cached[0] <= TALLY_TARGET_AGE:
             return cached[1]
+        if (loading := self._tally_loading.get(poll_id)) is not None:
+            return await asyncio.shield(loading)  # votes that find it stale share one look-up
+        target = await _lead(
+            self._tally_loading, poll_id, lambda: self._load_tally_target(poll_id)
+        )
+        self._tally_targets[poll_id] = (time.monotonic(), target)
+        return target
+
+    async def _load_tally_target(self, poll_id: int) -> tuple[int, int] | None:
         target: tuple[int, int] | None = None
         async with self.bd.sessionmaker() as session:
             poll = await repo.get_poll(session, poll_id=poll_id)
@@ -157,7 +157,6 @@ class PollRefresher:
                 sent = await outbox.find(session, dedupe_key=f"pt{poll_id}:{group.chat_id}")
                 if sent is not None and sent.message_ids:
                     target = (group.chat_id, sent.message_ids[0])
-        self._tally_targets[poll_id] = (time.monotonic(), target)
         return target
 
     async def _run(self) -> None:
@@ -250,3 +249,26 @@ class PollRefresher:
             return member_view(self.bd, view, member.language, mine, reminder=False)
 
         return render
+
+
+async def _lead(
+    loading: dict[K, asyncio.Future[V]], key: K, load: Callable[[], Awaitable[V]]
+) -> V:
+    """Run ``load`` with a future under ``key`` in ``loading``, so that others who ask
+    meanwhile await the same result (or exception) instead of loading again."""
+    future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+    loading[key] = future
+    try:
+        value = await load()
+        future.set_result(value)
+        return value
+    except asyncio.CancelledError:
+        future.cancel()
+        raise
+    except Exception as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: only the waiters (if any) see it
+        raise
+    finally:
+        if loading.get(key) is future:
+            del loading[key]

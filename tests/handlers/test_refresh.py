@@ -57,3 +57,18 @@ async def test_a_failed_load_reaches_every_waiter_and_is_not_kept() -> None:
     assert refresher.loads == 1
     await asyncio.gather(refresher.view(1), return_exceptions=True)
     assert refresher.loads == 2  # tried again, not a cached failure
+
+
+async def test_votes_asking_for_the_group_chat_tally_at_once_share_one_look_up() -> None:
+    class Targets(CountingRefresher):
+        async def _load_tally_target(self, poll_id: int) -> tuple[int, int] | None:
+            self.loads += 1
+            await asyncio.sleep(0.05)
+            return (-100, poll_id)
+
+    refresher = Targets()
+    targets = await asyncio.gather(*(refresher._tally_target(7) for _ in range(20)))
+    assert targets == [(-100, 7)] * 20
+    assert refresher.loads == 1
+    assert await refresher._tally_target(7) == (-100, 7)  # kept a while
+    assert refresher.loads == 1
