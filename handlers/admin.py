@@ -17,7 +17,7 @@ from handlers import keyboards, menus, replies, texts
 from handlers.callbacks import ArchiveGroup, Dismiss, decode, matches
 from handlers.common import Actor, load_actor, require_admin, require_group_manager, resolve_group
 from handlers.context import Context
-from handlers.poll_flow import replan
+from handlers.meeting_flow import replan
 from storage import groups as group_repo
 from storage import members as member_repo
 from storage.models import Group, Member, Role

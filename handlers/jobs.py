@@ -10,7 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from handlers.broadcast import release_due
 from handlers.cadence import open_step, review_step
 from handlers.context import BotData, Context
-from handlers.poll_flow import close_poll, remind, remind_meeting
+from handlers.meeting_flow import remind_meeting
+from handlers.poll_flow import close_poll, remind
 from handlers.privacy import retention_sweep
 from storage import meetings as meeting_repo
 from storage import polls as poll_repo

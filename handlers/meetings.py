@@ -15,7 +15,7 @@ from handlers import poll_texts as ptexts
 from handlers.callbacks import Attend, MeetingManage, MeetingStep, decode, encode, matches
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
-from handlers.poll_flow import announce_meeting, replan
+from handlers.meeting_flow import announce_meeting, replan
 from storage import groups as group_repo
 from storage import meetings as repo
 from storage import tasks

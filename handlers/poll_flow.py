@@ -6,28 +6,25 @@ so a poll and everything it sends are stored together or not at all.
 
 from __future__ import annotations
 
-import base64
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from html import escape
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.dates import Candidate
-from domain.delivery import quiet_hours_release
 from domain.errors import GremiumError
-from domain.i18n import Lang
-from domain.ics import meeting_ics
 from domain.polls import OptionTally, choose_winner
-from domain.reminders import meeting_reminder_times, poll_reminder_times
+from domain.reminders import poll_reminder_times
 from handlers import poll_texts as ptexts
 from handlers.callbacks import ChooseOption, encode
 from handlers.common import group_zone
 from handlers.context import BotData
+from handlers.meeting_flow import fix_meeting, replan
+from handlers.notices import notify_members, queue_message
 from handlers.poll_view import (
     PollView,
     compact_tally_text,
@@ -38,13 +35,12 @@ from handlers.poll_view import (
 from storage import groups as group_repo
 from storage import meetings as meeting_repo
 from storage import members as member_repo
-from storage import outbox, tasks
 from storage import polls as repo
+from storage import tasks
 from storage.models import (
     DraftStep,
     Group,
     Meeting,
-    MeetingStatus,
     Member,
     Poll,
     PollOption,
@@ -54,34 +50,6 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 DEFAULT_DEADLINE = timedelta(days=10)
-
-
-async def _queue(
-    session: AsyncSession,
-    bd: BotData,
-    *,
-    key: str,
-    kind: str,
-    chat_id: int,
-    member_id: int | None,
-    payload: list[dict[str, Any]],
-    quiet: bool = True,
-    group: Group | None = None,
-) -> bool:
-    now = bd.clock.now()
-    tz = group_zone(group, bd.timezone)
-    not_before = quiet_hours_release(now, tz, *bd.quiet_hours) if quiet else now
-    row = await outbox.enqueue(
-        session,
-        dedupe_key=key,
-        kind=kind,
-        chat_id=chat_id,
-        payload=payload,
-        not_before=not_before,
-        now=now,
-        member_id=member_id,
-    )
-    return row is not None
 
 
 async def open_poll(session: AsyncSession, bd: BotData, poll: Poll) -> int:
@@ -123,7 +91,7 @@ async def invite(
 ) -> int:
     """Queue the poll for one member (once)."""
     payload = await poll_payload(session, bd, poll, group, member, view=view)
-    done = await _queue(
+    done = await queue_message(
         session,
         bd,
         key=f"p{poll.id}:{member.telegram_id}",
@@ -252,7 +220,7 @@ async def ask_coordinators(
             )
             label = ptexts.option_short(lang, option, tz)
             rows.append([InlineKeyboardButton(label, callback_data=encode(ChooseOption(oid)))])
-        await _queue(
+        await queue_message(
             session,
             bd,
             key=f"pc{poll.id}:{person.telegram_id}",
@@ -264,155 +232,6 @@ async def ask_coordinators(
         )
 
 
-async def fix_meeting(
-    session: AsyncSession, bd: BotData, poll: Poll, group: Group, option: PollOption
-) -> Meeting:
-    """The chosen option becomes the meeting; everyone gets the notice and calendar file."""
-    assert group.id is not None and poll.id is not None
-    poll.status = PollStatus.CLOSED
-    session.add(poll)
-    meeting = await meeting_repo.create_meeting(
-        session,
-        group_id=group.id,
-        poll_id=poll.id,
-        starts_at=option.starts_at,
-        ends_at=option.ends_at,
-        all_day=option.all_day,
-        location=poll.location,
-        note=poll.note,
-        now=bd.clock.now(),
-    )
-    await announce_meeting(session, bd, meeting, group)
-    await replan(session, bd, group)
-    return meeting
-
-
-async def replan(session: AsyncSession, bd: BotData, group: Group) -> None:
-    """Meetings and polls changed: plan the group's next cycle from them."""
-    from handlers.cadence import plan_group  # cadence builds on this module
-
-    await plan_group(session, bd, group)
-
-
-def ics_for(
-    bd: BotData, lang: Lang, meeting: Meeting, group: Group, *, cancel: bool = False
-) -> bytes:
-    """The calendar file of a meeting, in ``lang``."""
-    tz = group_zone(group, bd.timezone)
-    start: Any = meeting.starts_at.astimezone(tz).date() if meeting.all_day else meeting.starts_at
-    end: Any = None if meeting.all_day else meeting.ends_at
-    return meeting_ics(
-        uid=meeting.uid,
-        start=start,
-        end=end,
-        summary=lang._("Meeting: {group}", group=group.name),
-        now=bd.clock.now(),
-        tz=tz,
-        location=meeting.location,
-        description=meeting.note,
-        sequence=meeting.sequence,
-        method="CANCEL" if cancel else "PUBLISH",
-        organizer_name=bd.organisation_name,
-    )
-
-
-def _ics_name(group: Group, meeting: Meeting, tz: Any) -> str:
-    return f"{group.slug}-{meeting.starts_at.astimezone(tz):%Y-%m-%d}.ics"
-
-
-async def announce_meeting(
-    session: AsyncSession,
-    bd: BotData,
-    meeting: Meeting,
-    group: Group,
-    *,
-    changed: bool = False,
-    cancelled: bool = False,
-) -> int:
-    """Send the meeting notice (new, moved or cancelled) with its .ics file to every member."""
-    assert meeting.id is not None and group.id is not None
-    tz = group_zone(group, bd.timezone)
-    files: dict[str, str] = {}
-    count = 0
-    for member in await meeting_repo.members_of_group(session, group_id=group.id):
-        if member.unreachable_since is not None:
-            continue
-        lang = bd.translator.get(member.language)
-        if lang.code not in files:
-            data = ics_for(bd, lang, meeting, group, cancel=cancelled)
-            files[lang.code] = base64.b64encode(data).decode()
-        if cancelled:
-            caption = ptexts.meeting_cancelled(lang, meeting, group, tz)
-            markup = None
-        else:
-            caption = ptexts.meeting_notice(lang, meeting, group, tz, changed=changed)
-            markup = ptexts.attendance_keyboard(lang, meeting)
-        params: dict[str, Any] = {
-            "document": {"base64": files[lang.code], "filename": _ics_name(group, meeting, tz)},
-            "caption": caption,
-            "parse_mode": "HTML",
-        }
-        if markup is not None:
-            params["reply_markup"] = markup.to_dict()
-        state = "x" if cancelled else str(meeting.sequence)
-        count += await _queue(
-            session,
-            bd,
-            key=f"m{meeting.id}:{state}:{member.telegram_id}",
-            kind="meeting_notice",
-            chat_id=member.telegram_id,
-            member_id=member.id,
-            payload=[{"method": "sendDocument", "params": params}],
-            group=group,
-        )
-    if not cancelled:
-        await schedule_meeting_reminders(session, bd, meeting, group)
-    return count
-
-
-async def schedule_meeting_reminders(
-    session: AsyncSession, bd: BotData, meeting: Meeting, group: Group
-) -> None:
-    """Reminders 7 days and 1 day before, at a daytime hour in the group's time zone."""
-    assert meeting.id is not None
-    await tasks.cancel(session, kind=TaskKind.MEETING_REMINDER, ref_id=meeting.id)
-    tz = group_zone(group, bd.timezone)
-    start: Any = meeting.starts_at.astimezone(tz).date() if meeting.all_day else meeting.starts_at
-    for due in meeting_reminder_times(start, now=bd.clock.now(), tz=tz):
-        await tasks.schedule(
-            session, kind=TaskKind.MEETING_REMINDER, ref_id=meeting.id, due_at=due
-        )
-
-
-async def remind_meeting(session: AsyncSession, bd: BotData, meeting: Meeting, tag: str) -> int:
-    """Remind everyone who has not said they cannot come."""
-    assert meeting.id is not None
-    if meeting.status != MeetingStatus.SCHEDULED:
-        return 0
-    group = await group_repo.get_group(session, group_id=meeting.group_id)
-    assert group is not None and group.id is not None
-    tz = group_zone(group, bd.timezone)
-    absent = await meeting_repo.not_coming_ids(session, meeting_id=meeting.id)
-    count = 0
-    for member in await meeting_repo.members_of_group(session, group_id=group.id):
-        if member.id in absent or member.unreachable_since is not None:
-            continue
-        lang = bd.translator.get(member.language)
-        text = ptexts.meeting_reminder(lang, meeting, group, tz)
-        count += await _queue(
-            session,
-            bd,
-            key=f"mr{meeting.id}:{tag}:{member.telegram_id}",
-            kind="meeting_reminder",
-            chat_id=member.telegram_id,
-            member_id=member.id,
-            payload=[text_part(text, ptexts.attendance_keyboard(lang, meeting))],
-            quiet=False,
-            group=group,
-        )
-    return count
-
-
 async def refresh_group_tally(
     session: AsyncSession, bd: BotData, poll: Poll, group: Group
 ) -> None:
@@ -421,7 +240,7 @@ async def refresh_group_tally(
         return
     lang = bd.translator.get(None)
     text = await compact_tally_text(session, bd, poll, group, lang)
-    await _queue(
+    await queue_message(
         session,
         bd,
         key=f"pt{poll.id}:{group.chat_id}",
@@ -431,41 +250,6 @@ async def refresh_group_tally(
         payload=[text_part(text)],
         quiet=False,
     )
-
-
-async def notify_members(
-    session: AsyncSession,
-    bd: BotData,
-    group: Group,
-    *,
-    key: str,
-    text: Callable[[Lang], str] | None = None,
-    payload_for: Callable[[Member], Awaitable[list[dict[str, Any]]]] | None = None,
-    only: set[int | None] | None = None,
-    kind: str = "notice",
-) -> int:
-    """Queue a message for every reachable member of the group (or those in ``only``)."""
-    assert group.id is not None
-    count = 0
-    for member in await meeting_repo.members_of_group(session, group_id=group.id):
-        if member.unreachable_since is not None or (only is not None and member.id not in only):
-            continue
-        if payload_for is not None:
-            payload = await payload_for(member)
-        else:
-            assert text is not None
-            payload = [text_part(text(bd.translator.get(member.language)))]
-        count += await _queue(
-            session,
-            bd,
-            key=f"{key}:{member.telegram_id}",
-            kind=kind,
-            chat_id=member.telegram_id,
-            member_id=member.id,
-            payload=payload,
-            group=group,
-        )
-    return count
 
 
 def default_deadline(now: datetime, first: datetime) -> datetime:

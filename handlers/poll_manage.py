@@ -25,14 +25,9 @@ from handlers.callbacks import (
 )
 from handlers.common import Actor, group_zone, load_actor, require_group_manager, resolve_group
 from handlers.context import BotData, Context
-from handlers.poll_flow import (
-    close_poll,
-    fix_meeting,
-    notify_members,
-    remind,
-    replan,
-    schedule_poll_tasks,
-)
+from handlers.meeting_flow import fix_meeting, replan
+from handlers.notices import notify_members
+from handlers.poll_flow import close_poll, remind, schedule_poll_tasks
 from handlers.poll_view import load_view, poll_payload
 from handlers.polls import checked_deadline, managed_groups
 from storage import groups as group_repo

@@ -17,7 +17,8 @@ from sqlmodel import select
 
 from domain.dates import parse_candidates
 from handlers import callbacks as cb
-from handlers.poll_flow import fix_meeting, open_poll
+from handlers.meeting_flow import fix_meeting
+from handlers.poll_flow import open_poll
 from handlers.polls import store_candidates
 from sandbox.emulator import UserHandle
 from storage import announcements as announcement_repo
