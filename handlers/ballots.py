@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from telegram import User
 
 from handlers.context import BotData
-from storage import polls as repo
+from storage import ballots as repo
 from storage.models import Group, PollOption, PollStatus
 
 #: Presses written in one transaction at most.

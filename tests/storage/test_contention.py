@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from domain.clock import FakeClock
+from storage import ballots as ballot_repo
 from storage import groups as group_repo
 from storage import members as member_repo
 from storage import polls as poll_repo
@@ -153,7 +154,7 @@ async def test_a_batch_of_votes_is_checked_and_written_in_one_transaction(
     of one member to one date wins."""
     poll_id, options, telegram_ids = await _poll_with_members(sessionmaker, clock, 3)
     async with sessionmaker.begin() as session:
-        ctx = await poll_repo.ballot_context(
+        ctx = await ballot_repo.ballot_context(
             session, telegram_ids=[*telegram_ids, 999], option_ids=[*options, 424242]
         )
         assert set(ctx.members) == set(telegram_ids)  # a stranger is simply not there
@@ -163,21 +164,46 @@ async def test_a_batch_of_votes_is_checked_and_written_in_one_transaction(
         assert list(ctx.groups) == [group_id]
         member_ids = [ctx.members[t].id or 0 for t in telegram_ids]
         assert ctx.memberships == {(m, group_id) for m in member_ids}
-        await poll_repo.set_votes(
+        # Someone who consented but is only in another group is read, without a membership.
+        outsider = await member_repo.record_consent(
+            session,
+            telegram_id=555,
+            first_name="Ayşe",
+            last_name="Öztürk",
+            username="ayse",
+            language="tr",
+            version=1,
+            now=clock.now(),
+        )
+        other = await group_repo.create_group(
+            session, slug="kultur", name="Kultur", timezone="Europe/Berlin", now=clock.now()
+        )
+        assert outsider.id is not None and other.id is not None
+        await group_repo.add_membership(
+            session, member_id=outsider.id, group_id=other.id, now=clock.now()
+        )
+        seen = await ballot_repo.ballot_context(
+            session, telegram_ids=[555, telegram_ids[0]], option_ids=options[:1]
+        )
+        assert seen.members[555] == ballot_repo.Voter(
+            outsider.id, 555, 1, "Ayşe", "Öztürk", "ayse", "tr"
+        )
+        assert seen.memberships == {(member_ids[0], group_id)}
+        await ballot_repo.set_votes(
             session,
             votes=[
-                poll_repo.NewVote(poll_id, options[0], member_ids[0], "yes"),
-                poll_repo.NewVote(poll_id, options[1], member_ids[0], "no"),
-                poll_repo.NewVote(poll_id, options[0], member_ids[1], "maybe"),
-                poll_repo.NewVote(poll_id, options[0], member_ids[0], "no"),  # changed her mind
+                ballot_repo.NewVote(poll_id, options[0], member_ids[0], "yes"),
+                ballot_repo.NewVote(poll_id, options[1], member_ids[0], "no"),
+                ballot_repo.NewVote(poll_id, options[0], member_ids[1], "maybe"),
+                ballot_repo.NewVote(poll_id, options[0], member_ids[0], "no"),  # changed her mind
             ],
             now=clock.now(),
         )
     clock.advance(timedelta(minutes=5))
     async with sessionmaker.begin() as session:  # a later batch changes an existing vote
-        await poll_repo.set_votes(
+        await ballot_repo.set_votes(
             session,
-            votes=[poll_repo.NewVote(poll_id, options[1], member_ids[0], "yes")],
+            votes=[ballot_repo.NewVote(poll_id, options[1], member_ids[0], "yes")],
             now=clock.now(),
         )
     async with sessionmaker() as session:
@@ -198,21 +224,21 @@ async def test_answers_of_many_voters(sessionmaker: SessionMaker, clock: FakeClo
     answers gets an empty map."""
     poll_id, options, telegram_ids = await _poll_with_members(sessionmaker, clock, 3)
     async with sessionmaker.begin() as session:
-        ctx = await poll_repo.ballot_context(session, telegram_ids=telegram_ids, option_ids=[])
+        ctx = await ballot_repo.ballot_context(session, telegram_ids=telegram_ids, option_ids=[])
         a, b, c = (ctx.members[t].id or 0 for t in telegram_ids)
-        await poll_repo.set_votes(
+        await ballot_repo.set_votes(
             session,
             votes=[
-                poll_repo.NewVote(poll_id, options[0], a, "yes"),
-                poll_repo.NewVote(poll_id, options[2], a, "maybe"),
-                poll_repo.NewVote(poll_id, options[1], b, "no"),
+                ballot_repo.NewVote(poll_id, options[0], a, "yes"),
+                ballot_repo.NewVote(poll_id, options[2], a, "maybe"),
+                ballot_repo.NewVote(poll_id, options[1], b, "no"),
             ],
             now=clock.now(),
         )
-        found = await poll_repo.answers_of_many(
+        found = await ballot_repo.answers_of_many(
             session, voters=[(poll_id, a), (poll_id, b), (poll_id, c)]
         )
-        assert await poll_repo.answers_of_many(session, voters=[]) == {}
+        assert await ballot_repo.answers_of_many(session, voters=[]) == {}
     assert found == {
         (poll_id, a): {options[0]: "yes", options[2]: "maybe"},
         (poll_id, b): {options[1]: "no"},
