@@ -13,6 +13,7 @@ from handlers import (
     meetings,
     membership,
     poll_manage,
+    poll_remind,
     poll_settings,
     polls,
     privacy,
@@ -34,7 +35,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     announce.register(app)  # /announce, /announcements and their buttons
     polls.register(app)  # /poll and the buttons of a poll being composed
     voting.register(app)  # Yes / Maybe / No
-    poll_manage.register(app)  # /polls, /remind and the coordinators' poll buttons
+    poll_manage.register(app)  # /polls and the coordinators' poll buttons
+    poll_remind.register(app)  # /remind
     meetings.register(app)  # /meetings, attendance, move and cancel
     schedule.register(app)  # /schedule: each group's meeting rhythm
     poll_settings.register(app)  # /settings: quorum, confirmation, reminder hours

@@ -1,4 +1,4 @@
-"""What coordinators do with open polls: /polls, /remind, close, extend, add, remove, choose."""
+"""What coordinators do with open polls: /polls, close, extend, remind, add, remove, choose."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from handlers.callbacks import (
     encode,
     matches,
 )
-from handlers.common import Actor, group_zone, load_actor, require_group_manager, resolve_group
+from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
 from handlers.meeting_flow import fix_meeting, replan
 from handlers.notices import notify_members
@@ -103,57 +103,6 @@ async def polls_command(update: Update, context: Context) -> None:
     for text, poll in views:
         markup = manage_keyboard(actor.lang, poll) if poll.status == PollStatus.OPEN else None
         await message.reply_text(text, reply_markup=markup)
-
-
-async def remind_command(update: Update, context: Context) -> None:
-    """Remind the members who have not answered: /remind [group]."""
-    if (message := update.effective_message) is None or (user := update.effective_user) is None:
-        return
-    bd = context.bot_data
-    async with bd.sessionmaker.begin() as session:
-        actor = await load_actor(session, bd, user)
-        groups = await managed_groups(session, actor)
-        if context.args:
-            wanted = await resolve_group(session, " ".join(context.args))
-            await require_group_manager(session, actor, wanted)
-            groups = [wanted]
-        if not groups:
-            raise GremiumError("Only coordinators and organisers can start date polls.")
-        ids = {g.id for g in groups if g.id is not None}
-        polls = await repo.list_polls(session, group_ids=ids, statuses=(PollStatus.OPEN,))
-        if not polls:
-            raise GremiumError("There is no open date poll. /poll starts one.")
-        choice = await _remind_choice(session, bd, actor.lang, polls) if len(polls) > 1 else None
-        if choice is None:
-            count = await remind(session, bd, polls[0], f"manual{bd.clock.now():%Y%m%d%H%M%S}")
-    if choice is not None:
-        await message.reply_text(
-            actor.lang._("Several polls are open. Which one shall I remind about?"),
-            reply_markup=choice,
-        )
-        return
-    bd.dispatcher.wake()
-    await message.reply_text(
-        actor.lang.ngettext("Reminded {n} member.", "Reminded {n} members.", count)
-    )
-
-
-async def _remind_choice(
-    session: AsyncSession, bd: BotData, lang: Lang, polls: list[Poll]
-) -> InlineKeyboardMarkup:
-    """A Remind button per open poll, named by its group and when it closes."""
-    rows = []
-    for poll in polls:
-        assert poll.id is not None
-        group = await group_repo.get_group(session, group_id=poll.group_id)
-        assert group is not None
-        label = group.name
-        if poll.deadline is not None:
-            when = lang.short_when(poll.deadline, group_zone(group, bd.timezone))
-            label = lang._("{group}, closes {when}", group=group.name, when=when)
-        action = encode(PollManage(PollManageStep.REMIND, poll.id))
-        rows.append([InlineKeyboardButton("⏰ " + label, callback_data=action)])
-    return InlineKeyboardMarkup(rows)
 
 
 async def _managed_poll(session: AsyncSession, actor: Actor, poll_id: int) -> tuple[Poll, Group]:
@@ -379,7 +328,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("polls", polls_command, filters=private))
-    app.add_handler(CommandHandler("remind", remind_command, filters=private))
     app.add_handler(CallbackQueryHandler(manage_button, pattern=matches(PollManage)))
     app.add_handler(CallbackQueryHandler(remove_option_button, pattern=matches(RemoveOption)))
     app.add_handler(CallbackQueryHandler(choose_button, pattern=matches(ChooseOption)))
