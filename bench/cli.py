@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -57,13 +59,48 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also put the table into README.md's Benchmarks section",
     )
+    # Internal: how the command runs each scenario in a process of its own.
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=Path, help=argparse.SUPPRESS)
     return parser
+
+
+def _in_own_process(name: str, quick: bool) -> tuple[list[Row], int]:
+    """Run one scenario in a new Python process, so that what an earlier scenario left in
+    memory (and the garbage collector's work on it) does not weigh on the next one's figures.
+    Returns its rows and how many errors the bot logged."""
+    with tempfile.TemporaryDirectory(prefix="gremium-bench-") as tmp:
+        out = Path(tmp) / "rows.json"
+        command = [sys.executable, "-m", "bench", "--scenario", name, "--rows", str(out)]
+        done = subprocess.run([*command, *(["--quick"] if quick else [])], check=False)
+        if done.returncode != 0 or not out.exists():
+            problem = f"failed: the scenario's process ended with status {done.returncode}"
+            return [Row(name, problem, "—", FAILED)], 0
+        data = json.loads(out.read_text(encoding="utf-8"))
+    return [Row(*cells) for cells in data["rows"]], int(data["errors"])
+
+
+def _scenario(name: str, quick: bool, rows_file: Path) -> int:
+    """The child's part: run scenario ``name`` and write its rows to ``rows_file``."""
+    errors = _log_to(LOG)
+    try:
+        found = asyncio.run(SCENARIOS[name](Sizes.choose(quick)))
+    except Exception as exc:  # one broken scenario must not hide the others' figures
+        traceback.print_exc()
+        problem = str(exc).splitlines()[0][:160] if str(exc) else ""
+        found = [Row(name, f"failed: {type(exc).__name__}: {problem}", "—", FAILED)]
+    data = {"rows": [row.cells() for row in found], "errors": errors.count}
+    rows_file.write_text(json.dumps(data), encoding="utf-8")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen scenarios; exit status 1 only if a scenario could not run (a missed
     target is a result, printed in the table)."""
     args = _parser().parse_args(argv)
+    if args.scenario is not None:
+        return _scenario(args.scenario, args.quick, args.rows)
+    LOG.write_text("", encoding="utf-8")  # each scenario's process adds to it
     errors = _log_to(LOG)
     sizes = Sizes.choose(args.quick)
     chosen = args.only or list(SCENARIOS)
@@ -72,19 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     for name in chosen:
         print(f"== {name} ...", file=sys.stderr, flush=True)
         started = time.monotonic()
-        try:
-            found = asyncio.run(SCENARIOS[name](sizes))
-        except Exception as exc:  # one broken scenario must not hide the others' figures
-            traceback.print_exc()
-            problem = str(exc).splitlines()[0][:160] if str(exc) else ""
-            found = [Row(name, f"failed: {type(exc).__name__}: {problem}", "—", FAILED)]
+        found, logged = _in_own_process(name, args.quick)
+        errors.count += logged
         for row in found:
             print(f"   {row.figure}  [{row.verdict}]", file=sys.stderr, flush=True)
         print(f"   ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
         rows += found
     note = _note(sizes, time.monotonic() - began)
     if errors.count:
-        print(f"{errors.count} errors were logged by the bot in this process: see {LOG}")
+        print(f"{errors.count} errors were logged by the bot: see {LOG}")
     print()
     print(text_table(rows))
     print(f"\n{note}")
@@ -111,7 +144,7 @@ class _Counter(logging.Handler):
 
 def _log_to(path: Path) -> _Counter:
     """Warnings and errors go to ``path`` (not between the figures); errors are counted."""
-    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     counter = _Counter()
     logging.basicConfig(level=logging.WARNING, handlers=[handler, counter], force=True)
