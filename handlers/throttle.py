@@ -7,14 +7,28 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError
 
 log = logging.getLogger(__name__)
 
 #: Renders the message as it should look now; None leaves it as it is.
 Render = Callable[[], Awaitable[tuple[str, InlineKeyboardMarkup | None] | None]]
+
+
+class Redrawer(Protocol):
+    """What edits a message the bot draws itself (bot.telegram_bot.GremiumBot.redraw)."""
+
+    async def redraw(
+        self,
+        text: str,
+        *,
+        chat_id: int,
+        message_id: int,
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> None: ...
 
 
 class EditThrottle:
@@ -24,7 +38,7 @@ class EditThrottle:
     first, so a member who taps several answers in a row gets one edit for all of them; the
     answer to each tap already confirms what was saved."""
 
-    def __init__(self, bot: Bot, interval: float = 3.0) -> None:
+    def __init__(self, bot: Redrawer, interval: float = 3.0) -> None:
         self.bot = bot
         self.interval = interval
         self.edits: Counter[int] = Counter()  # edits made per chat (benchmark, tests)
@@ -67,7 +81,7 @@ class EditThrottle:
             if view is None:
                 return
             text, markup = view
-            await self.bot.edit_message_text(
+            await self.bot.redraw(
                 text, chat_id=chat_id, message_id=message_id, reply_markup=markup
             )
             self.edits[chat_id] += 1

@@ -22,9 +22,7 @@ class FakeBot:
         self.edits: list[tuple[float, int, int, str]] = []
         self.fail = fail
 
-    async def edit_message_text(
-        self, text: str, *, chat_id: int, message_id: int, **_: Any
-    ) -> None:
+    async def redraw(self, text: str, *, chat_id: int, message_id: int, **_: Any) -> None:
         if self.fail:
             raise BadRequest(self.fail)
         self.edits.append((time.monotonic(), chat_id, message_id, text))
@@ -39,7 +37,7 @@ def _render(text: str) -> Any:
 
 async def test_first_edit_at_once_later_ones_coalesce() -> None:
     bot = FakeBot()
-    throttle = EditThrottle(bot, interval=INTERVAL)  # type: ignore[arg-type]
+    throttle = EditThrottle(bot, interval=INTERVAL)
     start = time.monotonic()
     throttle.request(1, 10, _render("v1"))
     await asyncio.sleep(0.05)
@@ -57,7 +55,7 @@ async def test_first_edit_at_once_later_ones_coalesce() -> None:
 
 async def test_a_voters_taps_settle_into_one_edit() -> None:
     bot = FakeBot()
-    throttle = EditThrottle(bot, interval=INTERVAL)  # type: ignore[arg-type]
+    throttle = EditThrottle(bot, interval=INTERVAL)
     start = time.monotonic()
     for i in range(1, 6):
         throttle.request(7, 70, _render(f"tap {i}"), settle=True)
@@ -69,7 +67,7 @@ async def test_a_voters_taps_settle_into_one_edit() -> None:
 
 async def test_an_unchanged_message_is_no_error() -> None:
     bot = FakeBot(fail="Bad Request: message is not modified")
-    throttle = EditThrottle(bot, interval=INTERVAL)  # type: ignore[arg-type]
+    throttle = EditThrottle(bot, interval=INTERVAL)
     throttle.request(1, 10, _render("same"))
     await throttle.flush()
     assert throttle.edits[1] == 0
