@@ -206,9 +206,11 @@ class SpecValidator:
                 )
         return issues
 
-    def _value(self, types: tuple[str, ...], value: object, path: str) -> list[Issue]:
+    def _value(self, types: tuple[str, ...], value: object, path: _Path) -> list[Issue]:
         if value is None:
-            return [Issue("type", path, "null is not allowed")]
+            return [Issue("type", _text(path), "null is not allowed")]
+        if len(types) == 1:  # the common case: nothing to choose between
+            return self._one(types[0], value, path)
         attempts = [(t, self._one(t, value, path)) for t in types]
         if any(not found for _, found in attempts):
             return []
@@ -221,7 +223,7 @@ class SpecValidator:
         ):
             return plausible[0][1]
         expected = " or ".join(types)
-        return [Issue("type", path, f"expected {expected}, got {_kind(value)}")]
+        return [Issue("type", _text(path), f"expected {expected}, got {_kind(value)}")]
 
     def _shape_fits(self, type_expr: str, value: object) -> bool:
         if type_expr.startswith("Array of "):
@@ -232,53 +234,59 @@ class SpecValidator:
             )
         return isinstance(value, dict)
 
-    def _one(self, type_expr: str, value: object, path: str) -> list[Issue]:
+    def _one(self, type_expr: str, value: object, path: _Path) -> list[Issue]:
         if type_expr.startswith("Array of "):
             if not isinstance(value, list):
-                return [Issue("type", path, f"expected {type_expr}, got {_kind(value)}")]
+                return [Issue("type", _text(path), f"expected {type_expr}, got {_kind(value)}")]
             inner = (type_expr.removeprefix("Array of "),)
             issues: list[Issue] = []
             for index, item in enumerate(value):
-                issues.extend(self._value(inner, item, f"{path}[{index}]"))
+                issues.extend(self._value(inner, item, (path, f"[{index}]")))
             return issues
         if type_expr in _SCALARS:
             kind = _kind(value)
             if kind == type_expr or (type_expr == "Float" and kind == "Integer"):
                 return []
-            return [Issue("type", path, f"expected {type_expr}, got {kind}")]
+            return [Issue("type", _text(path), f"expected {type_expr}, got {kind}")]
         return self._object(type_expr, value, path)
 
-    def _object(self, type_name: str, value: object, path: str) -> list[Issue]:
+    def _object(self, type_name: str, value: object, path: _Path) -> list[Issue]:
         spec = self.types.get(type_name)
         if spec is None:
             if self.strict:
-                return [Issue("type", path, f"unknown type {type_name}")]
+                return [Issue("type", _text(path), f"unknown type {type_name}")]
             return (
-                [] if isinstance(value, dict) else [Issue("type", path, f"expected {type_name}")]
+                []
+                if isinstance(value, dict)
+                else [Issue("type", _text(path), f"expected {type_name}")]
             )
         if spec.subtypes:
             return self._abstract(spec, value, path)
         if not isinstance(value, dict):
-            return [Issue("type", path, f"expected {type_name}, got {_kind(value)}")]
+            return [Issue("type", _text(path), f"expected {type_name}, got {_kind(value)}")]
         issues: list[Issue] = []
         for name, item in value.items():
             fld = spec.fields.get(name)
             if fld is None:
                 if self.strict and spec.fields:
                     issues.append(
-                        Issue("unknown", f"{path}.{name}", f"unknown field of {type_name}")
+                        Issue("unknown", f"{_text(path)}.{name}", f"unknown field of {type_name}")
                     )
                 continue
-            issues.extend(self._value(fld.types, item, f"{path}.{name}"))
+            issues.extend(self._value(fld.types, item, (path, f".{name}")))
             const = spec.consts.get(name)
             if const is not None and item != const:
-                issues.append(Issue("type", f"{path}.{name}", f"must be {const!r} in {type_name}"))
+                issues.append(
+                    Issue("type", f"{_text(path)}.{name}", f"must be {const!r} in {type_name}")
+                )
         for name, fld in spec.fields.items():
             if fld.required and name not in value:
-                issues.append(Issue("missing", f"{path}.{name}", f"required field of {type_name}"))
+                issues.append(
+                    Issue("missing", f"{_text(path)}.{name}", f"required field of {type_name}")
+                )
         return issues
 
-    def _abstract(self, spec: TypeSpec, value: object, path: str) -> list[Issue]:
+    def _abstract(self, spec: TypeSpec, value: object, path: _Path) -> list[Issue]:
         ranked: list[tuple[bool, int, str, list[Issue]]] = []
         for subtype in spec.subtypes:
             issues = self._value((subtype,), value, path)
@@ -295,3 +303,17 @@ class SpecValidator:
         ranked.sort(key=lambda entry: (entry[0], entry[1]))
         _, _, best, issues = ranked[0]
         return [Issue(i.kind, i.path, f"{i.message} (as {best} of {spec.name})") for i in issues]
+
+
+#: Where a value sits: a string, or (the parent's path, ".field" or "[index]"); turned into
+#: text only when something is wrong there (most values are fine).
+_Path = str | tuple[Any, str]
+
+
+def _text(path: _Path) -> str:
+    """``path`` as text: "sendMessage.reply_markup.inline_keyboard[0][1].text"."""
+    parts: list[str] = []
+    while isinstance(path, tuple):
+        path, part = path
+        parts.append(part)
+    return path + "".join(reversed(parts))
