@@ -34,6 +34,7 @@ from bench.world import (
     add_groups,
     add_members,
     add_memberships,
+    checkpoint,
     count,
     database,
     emulator,
@@ -241,6 +242,7 @@ async def _gremium(
         await bd.dispatcher.drain(timeout=120)
         await bd.throttle.flush()
         plans = _plans(emu, tids, option_ids)
+        await checkpoint(url)
         since = len(emu.calls)
         storm = await press_all(emu, plans, seconds)
         await bd.throttle.flush()

@@ -86,6 +86,14 @@ async def database(name: str) -> AsyncIterator[str]:
         yield url
 
 
+async def checkpoint(url: str) -> None:
+    """On PostgreSQL, write what earlier steps left in memory to disk now (CHECKPOINT, as
+    pgbench does before it measures), so that a checkpoint does not fall into a measurement
+    and slow only the side that uses the database. Nothing to do on SQLite."""
+    if make_url(url).get_backend_name() == "postgresql":
+        await _admin(url, "CHECKPOINT")
+
+
 async def _admin(server: str, sql: str) -> None:
     import asyncpg  # type: ignore[import-untyped]
 
