@@ -27,6 +27,7 @@ from handlers import (
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add every handler. Order matters: the first matching handler in a group wins."""
     start.register(app)  # /start, consent, /help and blocked/unblocked updates
+    voting.register(app)  # Yes / Maybe / No: the most frequent update, so looked at early
     membership.register(app)  # /groups, /join, /leave, /mygroups and their buttons
     admin.register(app)  # organiser and coordinator commands
     status.register(app)  # /status for the organisers
@@ -34,7 +35,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     links.register(app)  # /link and /unlink in group chats, supergroup migration
     announce.register(app)  # /announce, /announcements and their buttons
     polls.register(app)  # /poll and the buttons of a poll being composed
-    voting.register(app)  # Yes / Maybe / No
     poll_manage.register(app)  # /polls and the coordinators' poll buttons
     poll_remind.register(app)  # /remind
     meetings.register(app)  # /meetings, attendance, move and cancel
