@@ -101,7 +101,9 @@ class GremiumBot(ExtBot[None]):
             data.pop("parse_mode", None)
         if endpoint == "getUpdates":
             result = await super()._do_post(endpoint, data, **kwargs)
-            self._raw_updates = result if isinstance(result, list) else None
+            if isinstance(result, list):
+                drop_echoed_keyboards(result)
+                self._raw_updates = result
             return result
         for attempt in range(1, ATTEMPTS + 1):
             try:
@@ -120,6 +122,22 @@ class GremiumBot(ExtBot[None]):
                 log.info("%s failed (%s); trying again", endpoint, exc)
                 await asyncio.sleep(0.2 * 2**attempt)
         raise AssertionError("unreachable")
+
+
+def drop_echoed_keyboards(updates: list[Any]) -> None:
+    """Take out the inline keyboard Telegram sends back with each button press.
+
+    A callback query carries the message its button belongs to, keyboard and all. No handler
+    reads that keyboard (a poll's is rebuilt from the database when it is redrawn), and
+    python-telegram-bot would build an object for every one of its buttons: for a poll with
+    five dates, most of the work of reading a press. Without it the update is read faster,
+    and the inbox stores less of it.
+    """
+    for update in updates:
+        query = update.get("callback_query") if isinstance(update, dict) else None
+        message = query.get("message") if isinstance(query, dict) else None
+        if isinstance(message, dict):
+            message.pop("reply_markup", None)
 
 
 def _seconds(value: int | timedelta) -> float:

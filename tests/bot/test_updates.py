@@ -1,0 +1,82 @@
+"""GremiumBot.get_updates: a button press is read without the keyboard Telegram sends back
+with it (no handler reads it); everything else of the update is kept, and the inbox gets the
+update in the same shape."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.request import AiohttpRequest
+from bot.telegram_bot import GremiumBot, drop_echoed_keyboards
+from domain.clock import FakeClock
+from sandbox.emulator import Emulator, default_spec_path
+
+
+@pytest.fixture
+async def emu(clock: FakeClock) -> AsyncIterator[Emulator]:
+    async with Emulator(clock=clock, spec_path=default_spec_path()) as emulator:
+        yield emulator
+
+
+async def test_a_press_arrives_without_its_keyboard(emu: Emulator) -> None:
+    alice = emu.user(1001, "Alice")
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(x, callback_data=f"pv:{x}:1") for x in "ymn"]]
+    )
+    received: list[tuple[Sequence[Update], Mapping[int, dict[str, Any]]]] = []
+
+    async def receive(updates: Sequence[Update], sent: Mapping[int, dict[str, Any]]) -> None:
+        received.append((updates, sent))
+
+    bot = GremiumBot(emu.token, base_url=f"{emu.api_root}/bot", request=AiohttpRequest())
+    bot.receive_updates_with(receive)
+    stock = Bot(emu.token, base_url=f"{emu.api_root}/bot", request=AiohttpRequest())
+    async with bot, stock:
+        sent = await bot.send_message(alice.id, "When shall we meet?", reply_markup=keyboard)
+        await alice.press("m", message=sent.message_id)
+        await alice.send("/meetings")
+
+        # Telegram (and so python-telegram-bot's own reading) includes the keyboard ...
+        (as_sent, _) = await stock.get_updates(timeout=0)
+        assert as_sent.callback_query is not None
+        assert as_sent.callback_query.message is not None
+        assert as_sent.callback_query.message.reply_markup == keyboard
+
+        # ... Gremium's reading leaves it out, and keeps the rest.
+        press, command = await bot.get_updates(timeout=0)
+    query = press.callback_query
+    assert query is not None and query.data == "pv:m:1" and query.from_user.id == alice.id
+    message = query.message
+    assert message is not None and message.reply_markup is None
+    assert (message.chat.id, message.message_id) == (alice.id, sent.message_id)
+    assert message.text == "When shall we meet?"  # type: ignore[union-attr]
+    assert command.message is not None and command.message.text == "/meetings"
+    ((updates, raw),) = received
+    assert [u.update_id for u in updates] == [press.update_id, command.update_id]
+    assert "reply_markup" not in raw[press.update_id]["callback_query"]["message"]
+    assert raw[command.update_id]["message"]["text"] == "/meetings"
+
+
+def test_only_the_keyboard_of_a_pressed_message_is_dropped() -> None:
+    markup = {"inline_keyboard": [[{"text": "✅", "callback_data": "pv:y:1"}]]}
+    updates: list[Any] = [
+        {
+            "update_id": 1,
+            "callback_query": {"id": "q", "message": {"text": "t", "reply_markup": markup}},
+        },
+        {"update_id": 2, "message": {"text": "hi", "reply_markup": markup}},
+        {"update_id": 3, "callback_query": {"id": "r", "inline_message_id": "abc"}},
+        "not an update",
+    ]
+    drop_echoed_keyboards(updates)
+    assert updates[0] == {"update_id": 1, "callback_query": {"id": "q", "message": {"text": "t"}}}
+    assert updates[1]["message"]["reply_markup"] == markup
+    assert updates[2] == {
+        "update_id": 3,
+        "callback_query": {"id": "r", "inline_message_id": "abc"},
+    }
+    assert updates[3] == "not an update"
