@@ -287,11 +287,17 @@ async def store_candidates(
 async def busy_days(
     session: AsyncSession, group: Group, first: date, last: date, tz: ZoneInfo
 ) -> set[date]:
-    """Days on which members of this group already meet in another group."""
+    """Days on which members of this group already meet in another group, or which another
+    group of theirs is voting on."""
     assert group.id is not None
     start = datetime.combine(first, time(0), tz)
     end = datetime.combine(last + timedelta(days=1), time(0), tz)
-    starts = await meeting_repo.meetings_of_members_elsewhere(
-        session, group_id=group.id, start=start, end=end
-    )
+    starts = [
+        *await meeting_repo.meetings_of_members_elsewhere(
+            session, group_id=group.id, start=start, end=end
+        ),
+        *await meeting_repo.poll_dates_of_members_elsewhere(
+            session, group_id=group.id, start=start, end=end
+        ),
+    ]
     return {s.astimezone(tz).date() for s in starts}

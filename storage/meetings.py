@@ -8,8 +8,19 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
-from storage.models import Attendance, Group, Meeting, MeetingStatus, Member, Membership
+from storage.models import (
+    Attendance,
+    Group,
+    Meeting,
+    MeetingStatus,
+    Member,
+    Membership,
+    Poll,
+    PollOption,
+    PollStatus,
+)
 
 
 async def create_meeting(
@@ -77,20 +88,43 @@ async def last_meeting(session: AsyncSession, *, group_id: int) -> Meeting | Non
     return result.first()
 
 
+def _groups_sharing_members(group_id: int) -> SelectOfScalar[int]:
+    """The other groups that a member of this group also belongs to."""
+    members = select(Membership.member_id).where(Membership.group_id == group_id)
+    return select(Membership.group_id).where(
+        col(Membership.member_id).in_(members), Membership.group_id != group_id
+    )
+
+
 async def meetings_of_members_elsewhere(
     session: AsyncSession, *, group_id: int, start: datetime, end: datetime
 ) -> list[datetime]:
     """Start times of other groups' meetings that members of this group belong to."""
-    members = select(Membership.member_id).where(Membership.group_id == group_id)
-    other_groups = select(Membership.group_id).where(
-        col(Membership.member_id).in_(members), Membership.group_id != group_id
-    )
     result = await session.exec(
         select(Meeting.starts_at).where(
-            col(Meeting.group_id).in_(other_groups),
+            col(Meeting.group_id).in_(_groups_sharing_members(group_id)),
             Meeting.status == MeetingStatus.SCHEDULED,
             col(Meeting.starts_at) >= start,
             col(Meeting.starts_at) <= end,
+        )
+    )
+    return list(result.all())
+
+
+async def poll_dates_of_members_elsewhere(
+    session: AsyncSession, *, group_id: int, start: datetime, end: datetime
+) -> list[datetime]:
+    """Start times of the dates that open polls of those other groups offer: one of them is
+    likely to become a meeting, so two groups polling at once do not offer the same day."""
+    result = await session.exec(
+        select(PollOption.starts_at)
+        .join(Poll, col(Poll.id) == PollOption.poll_id)
+        .where(
+            col(Poll.group_id).in_(_groups_sharing_members(group_id)),
+            Poll.status == PollStatus.OPEN,
+            col(PollOption.removed).is_(False),
+            col(PollOption.starts_at) >= start,
+            col(PollOption.starts_at) <= end,
         )
     )
     return list(result.all())
