@@ -46,7 +46,8 @@ from bench.world import (
 )
 from bot.processing import UPDATES_AT_ONCE
 from bot.request import AiohttpRequest
-from handlers.callbacks import VoteAction, encode
+from handlers.callback_data import VoteAction
+from handlers.callbacks import encode
 from handlers.context import BotData
 from handlers.poll_flow import open_poll
 from sandbox.emulator import Emulator

@@ -14,7 +14,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from domain.errors import GremiumError
 from domain.slugs import MAX_SLUG, is_slug, slugify
 from handlers import keyboards, menus, replies, texts
-from handlers.callbacks import ArchiveGroup, Dismiss, decode, matches
+from handlers.callback_data import ArchiveGroup, Dismiss
+from handlers.callbacks import decode, matches
 from handlers.common import Actor, load_actor, require_admin, require_group_manager, resolve_group
 from handlers.context import Context
 from handlers.meeting_flow import replan

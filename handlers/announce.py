@@ -13,14 +13,8 @@ from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers import announce_texts as atexts
 from handlers.broadcast import release
-from handlers.callbacks import (
-    AnnounceAction,
-    AnnounceStep,
-    AnnounceTarget,
-    decode,
-    encode,
-    matches,
-)
+from handlers.callback_data import AnnounceAction, AnnounceStep, AnnounceTarget
+from handlers.callbacks import decode, encode, matches
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
 from handlers.sending import send_part

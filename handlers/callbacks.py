@@ -9,193 +9,33 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.i18n import SUPPORTED_LANGUAGES
 from domain.slugs import is_slug
-
-
-@dataclass(frozen=True)
-class Consent:
-    """Accept the privacy notice; then join ``slug`` if the member came by a deep link.
-    ``language`` is the one chosen with /language before consenting, if any."""
-
-    slug: str | None = None
-    language: str | None = None
-
-
-@dataclass(frozen=True)
-class ToggleMembership:
-    """Join (``join=True``) or leave a group from the /groups list."""
-
-    group_id: int
-    join: bool = True
-
-
-@dataclass(frozen=True)
-class ArchiveGroup:
-    """Confirm archiving a group."""
-
-    group_id: int
-
-
-@dataclass(frozen=True)
-class Dismiss:
-    """Close a question without doing anything."""
-
-
-class AnnounceStep(enum.StrEnum):
-    """What a button on an announcement does."""
-
-    SEND = "s"
-    SCHEDULE = "t"
-    CANCEL = "x"
-    URGENT = "u"
-    PIN = "p"
-    UNSCHEDULE = "c"
-
-
-@dataclass(frozen=True)
-class AnnounceTarget:
-    """/announce: the group chosen (0 = all groups, for organisers)."""
-
-    group_id: int
-
-
-@dataclass(frozen=True)
-class AnnounceAction:
-    """A button on an announcement preview or listing."""
-
-    step: AnnounceStep
-    announcement_id: int
-
-
-@dataclass(frozen=True)
-class PollTarget:
-    """/poll: the group chosen."""
-
-    group_id: int
-
-
-class PollStep(enum.StrEnum):
-    """Buttons while composing a poll."""
-
-    SEND = "s"
-    CANCEL = "x"
-    SUGGEST = "g"
-    DEADLINE = "d"
-    LOCATION = "l"
-    NOTE = "n"
-    DATES = "t"  # replace the suggested dates of a planned poll
-
-
-@dataclass(frozen=True)
-class PollDraftAction:
-    """A button on a poll being composed."""
-
-    step: PollStep
-    poll_id: int
-
-
-@dataclass(frozen=True)
-class VoteAction:
-    """A member's Yes / Maybe / No on one option."""
-
-    option_id: int
-    answer: str  # "yes", "maybe" or "no"
-
-
-class PollManageStep(enum.StrEnum):
-    """What a coordinator does with an open poll."""
-
-    CLOSE = "c"
-    EXTEND = "e"
-    ADD = "a"
-    REMOVE = "r"
-    CANCEL = "x"
-    REMIND = "m"
-
-
-@dataclass(frozen=True)
-class PollManage:
-    """A coordinator's button on an open poll."""
-
-    step: PollManageStep
-    poll_id: int
-
-
-@dataclass(frozen=True)
-class RemoveOption:
-    """Remove this option from its open poll."""
-
-    option_id: int
-
-
-@dataclass(frozen=True)
-class ChooseOption:
-    """The coordinator fixes this option as the meeting date."""
-
-    option_id: int
-
-
-@dataclass(frozen=True)
-class Attend:
-    """A member says whether they come to a meeting."""
-
-    meeting_id: int
-    coming: bool
-
-
-class MeetingStep(enum.StrEnum):
-    """What a coordinator does with a meeting."""
-
-    MOVE = "v"
-    CANCEL = "x"
-
-
-@dataclass(frozen=True)
-class MeetingManage:
-    """A coordinator's button on a meeting."""
-
-    step: MeetingStep
-    meeting_id: int
-
-
-@dataclass(frozen=True)
-class ChooseLanguage:
-    """/language: speak this language with me from now on."""
-
-    code: str
-
-
-@dataclass(frozen=True)
-class ConfirmForget:
-    """/forgetme confirmed. Names the member record (id and creation time in microseconds):
-    someone who was forgotten and came back has a new record, which an old button cannot delete."""
-
-    member_id: int
-    created: int
-
-
-Callback = (
-    Consent
-    | ToggleMembership
-    | ArchiveGroup
-    | Dismiss
-    | AnnounceTarget
-    | AnnounceAction
-    | PollTarget
-    | PollDraftAction
-    | VoteAction
-    | PollManage
-    | RemoveOption
-    | ChooseOption
-    | Attend
-    | MeetingManage
-    | ChooseLanguage
-    | ConfirmForget
+from handlers.callback_data import (
+    AnnounceAction,
+    AnnounceStep,
+    AnnounceTarget,
+    ArchiveGroup,
+    Attend,
+    Callback,
+    ChooseLanguage,
+    ChooseOption,
+    ConfirmForget,
+    Consent,
+    Dismiss,
+    MeetingManage,
+    MeetingStep,
+    PollDraftAction,
+    PollManage,
+    PollManageStep,
+    PollStep,
+    PollTarget,
+    RemoveOption,
+    ToggleMembership,
+    VoteAction,
 )
 
 _ANSWERS = {"y": "yes", "m": "maybe", "n": "no"}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Lang
-from handlers.callbacks import (
+from handlers.callback_data import (
     ArchiveGroup,
     Callback,
     ChooseLanguage,
@@ -15,9 +15,8 @@ from handlers.callbacks import (
     Consent,
     Dismiss,
     ToggleMembership,
-    encode,
-    microseconds,
 )
+from handlers.callbacks import encode, microseconds
 from storage.groups import GroupSummary
 from storage.models import Group, Member
 

@@ -12,7 +12,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from domain.dates import parse_candidates
 from domain.errors import GremiumError
 from handlers import poll_texts as ptexts
-from handlers.callbacks import Attend, MeetingManage, MeetingStep, decode, encode, matches
+from handlers.callback_data import Attend, MeetingManage, MeetingStep
+from handlers.callbacks import decode, encode, matches
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
 from handlers.meeting_flow import announce_meeting, replan

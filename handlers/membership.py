@@ -10,7 +10,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from domain.errors import GremiumError
 from handlers import keyboards, texts
-from handlers.callbacks import ToggleMembership, decode, matches
+from handlers.callback_data import ToggleMembership
+from handlers.callbacks import decode, matches
 from handlers.common import Actor, load_actor, resolve_group
 from handlers.context import BotData, Context
 from handlers.poll_flow import invite

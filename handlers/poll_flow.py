@@ -20,7 +20,8 @@ from domain.errors import GremiumError
 from domain.polls import OptionTally, choose_winner
 from domain.reminders import poll_reminder_times
 from handlers import poll_texts as ptexts
-from handlers.callbacks import ChooseOption, encode
+from handlers.callback_data import ChooseOption
+from handlers.callbacks import encode
 from handlers.common import group_zone
 from handlers.context import BotData
 from handlers.meeting_flow import fix_meeting, replan

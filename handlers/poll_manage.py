@@ -14,15 +14,8 @@ from domain.dates import parse_candidates
 from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers import poll_texts as ptexts
-from handlers.callbacks import (
-    ChooseOption,
-    PollManage,
-    PollManageStep,
-    RemoveOption,
-    decode,
-    encode,
-    matches,
-)
+from handlers.callback_data import ChooseOption, PollManage, PollManageStep, RemoveOption
+from handlers.callbacks import decode, encode, matches
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
 from handlers.meeting_flow import fix_meeting, replan

@@ -8,7 +8,8 @@ from telegram.ext import Application, CommandHandler, filters
 
 from domain.errors import GremiumError
 from domain.i18n import Lang
-from handlers.callbacks import PollManage, PollManageStep, encode
+from handlers.callback_data import PollManage, PollManageStep
+from handlers.callbacks import encode
 from handlers.common import group_zone, load_actor, require_group_manager, resolve_group
 from handlers.context import BotData, Context
 from handlers.poll_flow import remind

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.i18n import Lang
-from handlers.callbacks import Attend, VoteAction, encode
+from handlers.callback_data import Attend, VoteAction
+from handlers.callbacks import encode
 from storage.models import Group, Meeting, Poll, PollOption, PollStatus
 from storage.polls import Count
 

@@ -20,14 +20,8 @@ from domain.errors import GremiumError
 from domain.i18n import N_, Lang
 from domain.suggest import suggest_dates
 from handlers import poll_texts as ptexts
-from handlers.callbacks import (
-    PollDraftAction,
-    PollStep,
-    PollTarget,
-    decode,
-    encode,
-    matches,
-)
+from handlers.callback_data import PollDraftAction, PollStep, PollTarget
+from handlers.callbacks import decode, encode, matches
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
 from handlers.poll_flow import busy_days, open_poll, store_candidates

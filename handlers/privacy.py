@@ -13,7 +13,8 @@ from domain.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, normalize_language
 from domain.retention import months_before
 from handlers import keyboards, menus
 from handlers import privacy_texts as ptexts
-from handlers.callbacks import ChooseLanguage, ConfirmForget, decode, matches, microseconds
+from handlers.callback_data import ChooseLanguage, ConfirmForget
+from handlers.callbacks import decode, matches, microseconds
 from handlers.common import load_actor
 from handlers.context import BotData, Context
 from handlers.start import greeting

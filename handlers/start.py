@@ -16,7 +16,8 @@ from telegram.ext import (
 
 from domain.i18n import Lang
 from handlers import keyboards, menus, texts
-from handlers.callbacks import Consent, decode, matches
+from handlers.callback_data import Consent
+from handlers.callbacks import decode, matches
 from handlers.commands import commands_for
 from handlers.common import Actor, load_actor
 from handlers.context import BotData, Context

@@ -11,7 +11,8 @@ from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers import poll_texts as ptexts
 from handlers.ballots import Counted
-from handlers.callbacks import VoteAction, decode, matches
+from handlers.callback_data import VoteAction
+from handlers.callbacks import decode, matches
 from handlers.common import group_zone, load_actor
 from handlers.context import BotData, Context
 from storage import groups as group_repo

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.callbacks import MAX_ID, VoteAction, decode
+from handlers.callback_data import VoteAction
+from handlers.callbacks import MAX_ID, decode
 
 
 @pytest.mark.parametrize(

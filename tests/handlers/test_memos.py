@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from domain.i18n import Translator
-from handlers.callbacks import VoteAction, decode, encode
+from handlers.callback_data import VoteAction
+from handlers.callbacks import decode, encode
 from handlers.poll_texts import ANSWER_MARK, poll_keyboard
 from storage.models import PollOption
 

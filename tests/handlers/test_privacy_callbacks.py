@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.callbacks import ChooseLanguage, ConfirmForget, Consent, decode, encode
+from handlers.callback_data import ChooseLanguage, ConfirmForget, Consent
+from handlers.callbacks import decode, encode
 
 
 @pytest.mark.parametrize(

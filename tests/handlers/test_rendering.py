@@ -17,7 +17,8 @@ from domain.i18n import SUPPORTED_LANGUAGES, Lang, Translator
 from domain.splitting import visible_length
 from handlers import keyboards, menus, texts
 from handlers import privacy_texts as ptexts
-from handlers.callbacks import ConfirmForget, decode, encode, microseconds
+from handlers.callback_data import ConfirmForget
+from handlers.callbacks import decode, encode, microseconds
 from handlers.commands import Level
 from sandbox.emulator.htmlparse import ParseError, parse_html
 from storage.groups import GroupSummary
