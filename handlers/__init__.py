@@ -7,6 +7,7 @@ from telegram.ext import Application
 from handlers import (
     admin,
     announce,
+    announce_list,
     errors,
     inputs,
     links,
@@ -33,7 +34,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     status.register(app)  # /status for the organisers
     privacy.register(app)  # /privacy, /mydata, /forgetme, /language and their buttons
     links.register(app)  # /link and /unlink in group chats, supergroup migration
-    announce.register(app)  # /announce, /announcements and their buttons
+    announce.register(app)  # /announce, /cancel and the announcement buttons
+    announce_list.register(app)  # /announcements
     polls.register(app)  # /poll and the buttons of a poll being composed
     poll_manage.register(app)  # /polls and the coordinators' poll buttons
     poll_remind.register(app)  # /remind

@@ -1,4 +1,4 @@
-"""Announcements: /announce, the preview with Send / Schedule / Cancel, /announcements."""
+"""Announcements: /announce, the preview with Send / Schedule / Cancel, /cancel."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from handlers.context import BotData, Context
 from handlers.sending import send_part
 from storage import announcements as repo
 from storage import groups as group_repo
-from storage import outbox
 from storage.models import Announcement, AnnouncementStatus, ContentKind, Group
 
 log = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ async def announce_command(update: Update, context: Context) -> None:
     bd = context.bot_data
     async with bd.sessionmaker.begin() as session:
         actor = await load_actor(session, bd, user)
-        groups = await _announceable_groups(session, actor)
+        groups = await announceable_groups(session, actor)
     if not groups:
         raise GremiumError("Only coordinators and organisers can send announcements.")
     rows = [
@@ -52,7 +51,7 @@ async def announce_command(update: Update, context: Context) -> None:
     )
 
 
-async def _announceable_groups(session: AsyncSession, actor: Actor) -> list[Group]:
+async def announceable_groups(session: AsyncSession, actor: Actor) -> list[Group]:
     if actor.is_admin:
         return [s.group for s in await group_repo.list_active_groups(session)]
     member = actor.require_member()
@@ -316,48 +315,10 @@ async def cancel_command(update: Update, context: Context) -> None:
     await message.reply_text(text)
 
 
-async def announcements_command(update: Update, context: Context) -> None:
-    """Recent and scheduled announcements with their delivery counts."""
-    if (message := update.effective_message) is None or (user := update.effective_user) is None:
-        return
-    bd = context.bot_data
-    async with bd.sessionmaker.begin() as session:
-        actor = await load_actor(session, bd, user)
-        groups = await _announceable_groups(session, actor)
-        if not groups:
-            raise GremiumError("Only coordinators and organisers can send announcements.")
-        member = actor.require_member()
-        ids = None if actor.is_admin else {g.id for g in groups if g.id is not None}
-        items = await repo.list_recent(session, group_ids=ids, sender_id=member.id)
-        names = {g.id: g.name for g in groups}
-        lines, buttons = [], []
-        for item in items:
-            assert item.id is not None
-            counts = await outbox.counts_for_announcement(session, announcement_id=item.id)
-            target = (
-                names.get(item.group_id, "")
-                if item.group_id
-                else actor.lang._("All working groups")
-            )
-            group = await group_repo.get_group(session, group_id=item.group_id or 0)
-            tz = group_zone(group, bd.timezone)
-            lines.append(atexts.listing_line(actor.lang, item, target, counts, tz))
-            if item.status == AnnouncementStatus.SCHEDULED:
-                label = "✖️ " + actor.lang._("Cancel: {target}", target=target)
-                data = encode(AnnounceAction(AnnounceStep.UNSCHEDULE, item.id))
-                buttons.append([InlineKeyboardButton(label[:60], callback_data=data)])
-    if not lines:
-        await message.reply_text(actor.lang._("No announcements yet. /announce writes one."))
-        return
-    text = "\n".join([actor.lang._("<b>Announcements</b>"), "", *lines])
-    await message.reply_text(text, reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("announce", announce_command, filters=private))
-    app.add_handler(CommandHandler("announcements", announcements_command, filters=private))
     app.add_handler(CommandHandler("cancel", cancel_command, filters=private))
     app.add_handler(CallbackQueryHandler(target_button, pattern=matches(AnnounceTarget)))
     app.add_handler(CallbackQueryHandler(action_button, pattern=matches(AnnounceAction)))
