@@ -24,7 +24,7 @@ from bot.processing import TrackingUpdateProcessor
 from domain.clock import FakeClock
 from sandbox.emulator import Emulator
 from storage import migrate
-from storage.db import SessionMaker, create_engine, make_sessionmaker
+from storage.db import SessionMaker, create_engine, execute_on_server, make_sessionmaker
 from storage.models import Group, Member, Membership, Role
 from tests.e2e.harness import start_bot, stop_bot
 
@@ -71,14 +71,14 @@ async def database(name: str) -> AsyncIterator[str]:
     server = os.environ.get(POSTGRES_ENV)
     if server:
         db_name = f"gremium_bench_{name}_{os.getpid()}"
-        await _admin(server, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        await _admin(server, f'CREATE DATABASE "{db_name}"')
+        await execute_on_server(server, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        await execute_on_server(server, f'CREATE DATABASE "{db_name}"')
         url = make_url(server).set(database=db_name).render_as_string(hide_password=False)
         try:
             await asyncio.to_thread(migrate.upgrade, url)
             yield url
         finally:
-            await _admin(server, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+            await execute_on_server(server, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         return
     with tempfile.TemporaryDirectory(prefix=f"gremium-bench-{name}-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'gremium.db'}"
@@ -91,18 +91,7 @@ async def checkpoint(url: str) -> None:
     pgbench does before it measures), so that a checkpoint does not fall into a measurement
     and slow only the side that uses the database. Nothing to do on SQLite."""
     if make_url(url).get_backend_name() == "postgresql":
-        await _admin(url, "CHECKPOINT")
-
-
-async def _admin(server: str, sql: str) -> None:
-    import asyncpg  # type: ignore[import-untyped]
-
-    url = make_url(server).set(drivername="postgresql")
-    conn = await asyncpg.connect(url.render_as_string(hide_password=False))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+        await execute_on_server(url, "CHECKPOINT")
 
 
 @asynccontextmanager

@@ -21,22 +21,11 @@ from sqlmodel import SQLModel
 
 from domain.clock import FakeClock
 from storage import migrate
-from storage.db import SessionMaker, create_engine, make_sessionmaker
+from storage.db import SessionMaker, create_engine, execute_on_server, make_sessionmaker
 
 POSTGRES_URL = os.environ.get("GREMIUM_TEST_POSTGRES_URL", "")
 NO_POSTGRES = "GREMIUM_TEST_POSTGRES_URL is not set: PostgreSQL variant skipped"
 BACKENDS = ["sqlite", "postgresql"]
-
-
-async def _admin_execute(sql: str) -> None:
-    import asyncpg
-
-    url = make_url(POSTGRES_URL).set(drivername="postgresql")
-    conn = await asyncpg.connect(url.render_as_string(hide_password=False))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def _leftover_databases() -> list[str]:
@@ -71,14 +60,14 @@ def _alive(pid: int) -> bool:
 
 def create_postgres_database(name: str) -> str:
     """Create a fresh PostgreSQL database and return its async URL."""
-    asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+    asyncio.run(execute_on_server(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(execute_on_server(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_postgres_database(name: str) -> None:
     """Drop a database made by :func:`create_postgres_database`."""
-    asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(execute_on_server(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
