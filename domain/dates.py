@@ -203,6 +203,30 @@ def after(now: datetime, duration: timedelta, tz: ZoneInfo = BERLIN) -> datetime
     return add_local_days(now, duration.days, tz) + (duration - days)
 
 
+#: A poll composed by hand closes this many days after it is composed ...
+DEFAULT_POLL_DAYS = 10
+#: ... at this local hour: the close, the result and the reminders before it (48 h, 6 h) all
+#: fall in the daytime, whatever time of day the poll was written.
+DEFAULT_DEADLINE_AT = time(18)
+
+
+def default_deadline(now: datetime, first: datetime, tz: ZoneInfo = BERLIN) -> datetime:
+    """When a poll closes unless its coordinator says otherwise: at 18:00 local time on the
+    tenth day from ``now``; but at least 12 hours before the first date ``first`` (else a day
+    before it). Raises :class:`GremiumError` if that leaves the members less than an hour."""
+    require_aware(now, "now")
+    require_aware(first, "first")
+    day = local_now(now, tz).date() + timedelta(days=DEFAULT_POLL_DAYS)
+    deadline = to_utc_forward(day, DEFAULT_DEADLINE_AT, tz)
+    if deadline >= first - timedelta(hours=12):
+        deadline = first - timedelta(days=1)
+    if deadline <= now + timedelta(hours=1):
+        raise GremiumError(
+            "The first date is too soon for a poll. Choose dates at least two days ahead."
+        )
+    return deadline
+
+
 def parse_deadline(
     text: str,
     *,

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from domain.dates import Candidate
+from domain.dates import Candidate, default_deadline
 from domain.errors import GremiumError
 from domain.polls import OptionTally, choose_winner
 from domain.reminders import poll_reminder_times
@@ -50,7 +50,6 @@ from storage.models import (
 )
 
 log = logging.getLogger(__name__)
-DEFAULT_DEADLINE = timedelta(days=10)
 
 
 async def open_poll(session: AsyncSession, bd: BotData, poll: Poll) -> int:
@@ -253,18 +252,6 @@ async def refresh_group_tally(
     )
 
 
-def default_deadline(now: datetime, first: datetime) -> datetime:
-    """Ten days from now, but never after the first date (then the day before it)."""
-    deadline = now + DEFAULT_DEADLINE
-    if deadline >= first - timedelta(hours=12):
-        deadline = first - timedelta(days=1)
-    if deadline <= now + timedelta(hours=1):
-        raise GremiumError(
-            "The first date is too soon for a poll. Choose dates at least two days ahead."
-        )
-    return deadline
-
-
 async def store_candidates(
     session: AsyncSession, bd: BotData, poll: Poll, candidates: list[Candidate]
 ) -> None:
@@ -280,7 +267,10 @@ async def store_candidates(
         for c in candidates
     ]
     await repo.replace_options(session, poll_id=poll.id, options=options)
-    poll.deadline = default_deadline(bd.clock.now(), min(c.begins for c in candidates))
+    group = await group_repo.get_group(session, group_id=poll.group_id)
+    poll.deadline = default_deadline(
+        bd.clock.now(), min(c.begins for c in candidates), group_zone(group, bd.timezone)
+    )
     poll.step = DraftStep.PREVIEW
     session.add(poll)
 

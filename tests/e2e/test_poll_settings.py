@@ -45,8 +45,8 @@ async def test_coordinator_sees_and_changes_the_settings(world: World) -> None:
         "Change: /settings bildung quorum=3 confirm=yes reminders=48,6",
     ]
     await _open_poll(world, hana, "12.01.2027 17:00\n14.01.2027 17:00")
-    # The deadline is at 10:00; 6 h before falls into the quiet hours and moves to 20:00.
-    assert await _reminders(world) == [14.0, 48.0]
+    # The deadline is at 18:00 on the tenth day: both reminders fall in the daytime.
+    assert await _reminders(world) == [6.0, 48.0]
 
     saved = await world.send(hana, "/settings bildung quorum=2 confirm=yes reminders=24h")
     assert saved.text.splitlines()[0] == "Saved."

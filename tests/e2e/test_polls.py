@@ -81,7 +81,7 @@ async def test_poll_lifecycle_to_meeting(world: World) -> None:
     # Reminders 48 h and 6 h before the deadline go only to those who have not answered.
     async with world.sessionmaker() as session:
         poll = (await session.exec(select(Poll))).one()
-    assert poll.deadline == datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    assert poll.deadline == datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # 18:00 in Herne
     await world.tick(poll.deadline - timedelta(hours=47) - world.clock.now())
     reminded = [m for m in c.chat if m.text.startswith("⏰ Reminder: please answer")]
     assert len(reminded) == 1
@@ -309,7 +309,10 @@ async def test_restart_just_before_the_deadline_closes_once(world: World) -> Non
     await _open_poll(world, hana, "12.01.2027 17:00")
     await a.press("pv:y:1", message=_poll_message(a))
     await world.settle()
-    await world.tick(timedelta(days=10) - timedelta(minutes=1))
+    async with world.sessionmaker() as session:
+        poll = (await session.exec(select(Poll))).one()
+    assert poll.deadline is not None
+    await world.tick(poll.deadline - timedelta(minutes=1) - world.clock.now())
     world.clock.advance(timedelta(hours=3))  # the bot is down across the deadline
     await restart(world)
     await world.tick()
@@ -406,11 +409,11 @@ async def test_remind_asks_which_poll_when_several_are_open(world: World) -> Non
     choice = await world.send(hana, "/remind")
     assert choice.text == "Several polls are open. Which one shall I remind about?"
     assert sorted(choice.button_labels) == [
-        "⏰ Bildung, closes Fri, Dec 4, 10:00\u202fAM",
-        "⏰ Kultur, closes Fri, Dec 4, 10:00\u202fAM",
+        "⏰ Bildung, closes Fri, Dec 4, 6:00\u202fPM",
+        "⏰ Kultur, closes Fri, Dec 4, 6:00\u202fPM",
     ]
     before = len(hana.bot_messages)
-    await world.press(hana, "⏰ Kultur, closes Fri, Dec 4, 10:00\u202fAM", message=choice)
+    await world.press(hana, "⏰ Kultur, closes Fri, Dec 4, 6:00\u202fPM", message=choice)
     replies = [m.text.splitlines()[0] for m in hana.bot_messages[before:]]
     # Cem and the coordinator herself had not answered; she gets the reminder too.
     assert sorted(replies) == ["Reminded 2 members.", "⏰ Reminder: please answer the date poll."]

@@ -112,7 +112,7 @@ async def test_forgetme_leaves_nothing_personal(world: World) -> None:
     await _poll(world, zeynep, "08.12.2026 17:00\n10.12.2026 17:00")
     for user, data in ((zeynep, "pv:y:1"), (a, "pv:y:1"), (b, "pv:n:1"), (b, "pv:y:2")):
         await _vote(world, user, data)
-    await world.tick(datetime(2026, 12, 4, 10, 0, tzinfo=UTC) - world.clock.now())  # closes
+    await world.tick(datetime(2026, 12, 4, 17, 1, tzinfo=UTC) - world.clock.now())  # closes
     await world.press(zeynep, "👍 I'll come")
     await world.press(a, "👍 I'll come")
     await world.tick(datetime(2026, 12, 9, 10, 0, tzinfo=UTC) - world.clock.now())  # it is past
@@ -204,7 +204,7 @@ async def test_retention_deletes_inactive_members_and_old_votes(world: World) ->
     await _poll(world, zeynep, "08.12.2026 17:00\n10.12.2026 17:00")
     await _vote(world, stays, "pv:y:1")
     await _vote(world, leaves, "pv:n:1")
-    await world.tick(datetime(2026, 12, 4, 10, 0, tzinfo=UTC) - world.clock.now())  # closes
+    await world.tick(datetime(2026, 12, 4, 17, 1, tzinfo=UTC) - world.clock.now())  # closes
     await world.send(leaves, "/leave bildung")
     await blocks.block()
     await world.settle()

@@ -44,7 +44,7 @@ async def test_turkish_member_joins_votes_and_gets_the_meeting_in_turkish(world:
     poll = next(m for m in ayse.bot_messages if "ne zaman buluşalım?" in m.text)
     assert "Bildung: ne zaman buluşalım?" in poll.text
     assert "8 Aralık 2026 Salı" in poll.text
-    assert "Lütfen 4 Aralık 2026 Cuma, 10:00 tarihine kadar cevap ver." in poll.text
+    assert "Lütfen 4 Aralık 2026 Cuma, 18:00 tarihine kadar cevap ver." in poll.text
     assert "Her tarih için ✅ evet, 🤔 belki veya ❌ hayır seçeneğine dokun." in poll.text
     assert not any(word in poll.text for word in FOREIGN)
     german = next(m for m in hana.bot_messages if "Wann treffen wir uns?" in m.text)
@@ -53,7 +53,7 @@ async def test_turkish_member_joins_votes_and_gets_the_meeting_in_turkish(world:
     await ayse.press("pv:y:1", message=poll)
     await world.settle()
     assert ayse.callback_answers[-1].text == "Kaydedildi: 8 Ara Sal, 17:00 için ✅"
-    await world.tick(datetime(2026, 12, 4, 10, 0, tzinfo=UTC) - world.clock.now())
+    await world.tick(datetime(2026, 12, 4, 17, 1, tzinfo=UTC) - world.clock.now())
 
     notice = next(m for m in ayse.chat if m.document is not None)
     assert notice.caption is not None
