@@ -91,11 +91,10 @@ async def test_next_step_walks_a_poll_to_its_meeting(sandbox: Sandbox) -> None:
         said = await sandbox.jump("next")
         assert said == f"Jumped to the next step: {step.what}."
         assert sandbox.clock.now() == step.at
-    deadline = TUESDAY_10 + timedelta(days=10)
+    deadline = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # 18:00 in Herne on the tenth day
     assert steps == [
         (deadline - timedelta(hours=48), "reminder about the date poll of Bildung"),
-        # six hours before falls at night: the reminder comes the evening before, at 20:00
-        (datetime(2026, 12, 3, 19, 0, tzinfo=UTC), "reminder about the date poll of Bildung"),
+        (deadline - timedelta(hours=6), "reminder about the date poll of Bildung"),
         (deadline, "the date poll of Bildung closes"),
     ]
     notice = sandbox.emu.get_user(AMIRA).last
