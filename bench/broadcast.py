@@ -1,5 +1,5 @@
 """Announcements: a broadcast to every member of a large group, released through
-``handlers.broadcast.release`` and sent by the real dispatcher to the emulator.
+``handlers.announcements.release.release`` and sent by the real dispatcher to the emulator.
 
 - Under Telegram's limits (the emulator answers 429 beyond them) at the configured 25/s: the
   time from release to the last delivery must be within 5% of members / rate. Meanwhile other
@@ -36,7 +36,7 @@ from bench.world import (
     running_bot,
     sessions,
 )
-from handlers.broadcast import release
+from handlers.announcements.release import release
 from handlers.context import BotData
 from sandbox.emulator import Emulator
 from storage import groups as group_repo

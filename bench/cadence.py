@@ -43,11 +43,11 @@ from bench.world import (
 from domain.cadence import Rhythm
 from domain.clock import FakeClock
 from domain.i18n import Translator
-from handlers.broadcast import release_due
-from handlers.cadence import new_rhythm_row, plan_all, store_rhythm
+from handlers.announcements.release import release_due
+from handlers.cadence.steps import new_rhythm_row, plan_all, store_rhythm
 from handlers.context import BotData
 from handlers.jobs import run_due_tasks
-from handlers.privacy import retention_sweep
+from handlers.privacy.commands import retention_sweep
 from storage.db import SessionMaker
 from storage.models import DueTask, GroupRhythm, Poll
 

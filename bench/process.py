@@ -99,7 +99,7 @@ level = "WARNING"
 
 
 def outside_bot_data(sessionmaker: SessionMaker) -> BotData:
-    """What ``handlers.broadcast.release`` needs, for releasing from outside the bot (its
+    """What the announcement release needs, for releasing from outside the bot (its
     dispatcher finds the rows at its next look at the outbox)."""
     bd = BotData()
     bd.sessionmaker = sessionmaker

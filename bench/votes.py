@@ -49,7 +49,7 @@ from bot.request import AiohttpRequest
 from handlers.callback_data import VoteAction
 from handlers.callbacks import encode
 from handlers.context import BotData
-from handlers.poll_flow import open_poll
+from handlers.polls.flow import open_poll
 from sandbox.emulator import Emulator
 from storage import groups as group_repo
 from storage import members as member_repo

@@ -21,16 +21,16 @@ from bot.telegram_bot import GremiumBot
 from domain.clock import Clock
 from domain.delivery import Limits
 from domain.i18n import Translator
-from handlers.ballots import BallotBox
-from handlers.broadcast import ReportUpdater
-from handlers.cadence import ensure_rhythms, plan_all
+from handlers.admin.status import Runtime
+from handlers.announcements.release import ReportUpdater
+from handlers.cadence.steps import ensure_rhythms, plan_all
 from handlers.context import CONTEXT_TYPES, BotData
-from handlers.leader import STOP_GRACE, Leadership, LeaderWork
 from handlers.menus import refresh_admin_menus, register_default_menus
-from handlers.outbox import Dispatcher
-from handlers.refresh import PollRefresher
-from handlers.status import Runtime
-from handlers.throttle import EditThrottle
+from handlers.polls.refresh import PollRefresher
+from runtime.ballots import BallotBox
+from runtime.leadership import STOP_GRACE, Leadership, LeaderWork
+from runtime.outbox import Dispatcher
+from runtime.throttle import EditThrottle
 from storage import groups as group_repo
 from storage.db import SessionMaker
 from storage.locks import instance_lock

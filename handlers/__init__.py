@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import (
-    admin,
-    announce,
-    announce_list,
-    errors,
-    inputs,
-    links,
-    meetings,
-    membership,
-    poll_manage,
-    poll_remind,
-    poll_settings,
-    polls,
-    privacy,
-    schedule,
-    start,
-    status,
-    voting,
-)
+from handlers import errors, inputs
+from handlers.admin import groups as admin
+from handlers.admin import status
+from handlers.announcements import compose as announce
+from handlers.announcements import listing as announce_list
+from handlers.cadence import schedule
+from handlers.meetings import commands as meetings
+from handlers.membership import groups as membership
+from handlers.membership import links, start
+from handlers.polls import compose as polls
+from handlers.polls import manage as poll_manage
+from handlers.polls import remind as poll_remind
+from handlers.polls import settings as poll_settings
+from handlers.polls import voting
+from handlers.privacy import commands as privacy
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

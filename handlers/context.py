@@ -13,13 +13,13 @@ from domain.i18n import Translator
 from storage.db import SessionMaker
 
 if TYPE_CHECKING:
-    from handlers.ballots import BallotBox
-    from handlers.broadcast import ReportUpdater
-    from handlers.leader import Leadership
-    from handlers.outbox import Dispatcher
-    from handlers.refresh import PollRefresher
-    from handlers.status import Runtime
-    from handlers.throttle import EditThrottle
+    from handlers.admin.status import Runtime
+    from handlers.announcements.release import ReportUpdater
+    from handlers.polls.refresh import PollRefresher
+    from runtime.ballots import BallotBox
+    from runtime.leadership import Leadership
+    from runtime.outbox import Dispatcher
+    from runtime.throttle import EditThrottle
 
 
 class BotData:

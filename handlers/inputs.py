@@ -5,9 +5,12 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, MessageHandler, filters
 
-from handlers import announce, meetings, poll_manage, polls
+from handlers.announcements import compose as announce
 from handlers.common import load_actor
 from handlers.context import Context
+from handlers.meetings import commands as meetings
+from handlers.polls import compose as polls
+from handlers.polls import manage as poll_manage
 from storage import meetings as meeting_repo
 from storage import polls as poll_repo
 from storage.models import PollStatus

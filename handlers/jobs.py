@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.broadcast import release_due
-from handlers.cadence import open_step, review_step
+from handlers.announcements.release import release_due
+from handlers.cadence.steps import open_step, review_step
 from handlers.context import BotData, Context
-from handlers.meeting_flow import remind_meeting
-from handlers.poll_flow import close_poll, remind
-from handlers.privacy import retention_sweep
+from handlers.meetings.flow import remind_meeting
+from handlers.polls.flow import close_poll, remind
+from handlers.privacy.commands import retention_sweep
 from storage import meetings as meeting_repo
 from storage import polls as poll_repo
 from storage import tasks

@@ -12,7 +12,7 @@ from domain.delivery import quiet_hours_release
 from domain.i18n import Lang
 from handlers.common import group_zone
 from handlers.context import BotData
-from handlers.poll_view import text_part
+from handlers.polls.view import text_part
 from storage import meetings as meeting_repo
 from storage import outbox
 from storage.models import Group, Member

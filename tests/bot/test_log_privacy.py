@@ -19,7 +19,9 @@ def test_debug_level_keeps_telegram_request_parameters_out() -> None:
             {"chat_id": 5001, "text": "Hallo Zeynep Yılmaz-Öztürk"},
         )
         logging.getLogger("telegram.ext.Application").info("Application started")
-        logging.getLogger("handlers.privacy").debug("member %s downloaded their data", 5001)
+        logging.getLogger("handlers.privacy.commands").debug(
+            "member %s downloaded their data", 5001
+        )
     finally:
         root = logging.getLogger()
         for handler in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:

@@ -17,9 +17,9 @@ from sqlmodel import select
 
 from domain.dates import parse_candidates
 from handlers import callbacks as cb
-from handlers.meeting_flow import fix_meeting
-from handlers.poll_flow import open_poll
-from handlers.polls import store_candidates
+from handlers.meetings.flow import fix_meeting
+from handlers.polls.compose import store_candidates
+from handlers.polls.flow import open_poll
 from sandbox.emulator import UserHandle
 from storage import announcements as announcement_repo
 from storage import groups as group_repo

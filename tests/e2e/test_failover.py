@@ -64,7 +64,7 @@ SECRET = "failover-secret"
 TEXT = "Einladung zur Integrationskonferenz am 17. November"
 # The bot as `gremium run`, with the sweep every 2 s instead of 20 (so the poll closes soon).
 ENTRY = (
-    "import sys, handlers.leader as leader; leader.SWEEP_INTERVAL = 2; "
+    "import sys, runtime.leadership as leader; leader.SWEEP_INTERVAL = 2; "
     "from bot.__main__ import main; sys.exit(main(sys.argv[1:]))"
 )
 

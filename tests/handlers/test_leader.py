@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from handlers.leader import Leadership
+from runtime.leadership import Leadership
 
 
 class FakeLock:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from domain.i18n import Translator
 from handlers.callback_data import VoteAction
 from handlers.callbacks import decode, encode
-from handlers.poll_texts import ANSWER_MARK, poll_keyboard
+from handlers.polls.texts import ANSWER_MARK, poll_keyboard
 from storage.models import PollOption
 
 BERLIN = ZoneInfo("Europe/Berlin")

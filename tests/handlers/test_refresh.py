@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from handlers.poll_view import PollView
-from handlers.refresh import PollRefresher
+from handlers.polls.refresh import PollRefresher
+from handlers.polls.view import PollView
 
 
 class CountingRefresher(PollRefresher):

@@ -16,10 +16,10 @@ from domain.errors import GremiumError
 from domain.i18n import SUPPORTED_LANGUAGES, Lang, Translator
 from domain.splitting import visible_length
 from handlers import keyboards, menus, texts
-from handlers import privacy_texts as ptexts
 from handlers.callback_data import ConfirmForget
 from handlers.callbacks import decode, encode, microseconds
 from handlers.commands import Level
+from handlers.privacy import texts as ptexts
 from sandbox.emulator.htmlparse import ParseError, parse_html
 from storage.groups import GroupSummary
 from storage.models import Group, Member, Membership, Role

@@ -8,7 +8,7 @@ import pytest
 from telegram.error import BadRequest
 
 from domain.i18n import Translator
-from handlers.status import Runtime, _duration, describe_error
+from handlers.admin.status import Runtime, _duration, describe_error
 from storage.status import describe_database
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest
 
-from handlers.throttle import EditThrottle
+from runtime.throttle import EditThrottle
 
 INTERVAL = 0.3
 

@@ -22,8 +22,8 @@ from typing import TypeVar
 from telegram import InlineKeyboardMarkup
 
 from handlers.context import BotData
-from handlers.poll_view import PollView, compact_tally_of, load_view, member_view
-from handlers.throttle import Render
+from handlers.polls.view import PollView, compact_tally_of, load_view, member_view
+from runtime.throttle import Render
 from storage import groups as group_repo
 from storage import members as member_repo
 from storage import outbox

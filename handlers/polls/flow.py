@@ -19,14 +19,14 @@ from domain.dates import Candidate, default_deadline
 from domain.errors import GremiumError
 from domain.polls import OptionTally, choose_winner
 from domain.reminders import poll_reminder_times
-from handlers import poll_texts as ptexts
 from handlers.callback_data import ChooseOption
 from handlers.callbacks import encode
 from handlers.common import group_zone
 from handlers.context import BotData
-from handlers.meeting_flow import fix_meeting, replan
+from handlers.meetings.flow import fix_meeting, replan
 from handlers.notices import notify_members, queue_message
-from handlers.poll_view import (
+from handlers.polls import texts as ptexts
+from handlers.polls.view import (
     PollView,
     compact_tally_text,
     load_view,

@@ -23,7 +23,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from domain.clock import Clock
 from domain.delivery import Limits, RateLimiter, backoff
-from handlers.sending import send_part
+from runtime.sending import send_part
 from storage import outbox
 from storage.db import SessionMaker
 from storage.models import Delivery

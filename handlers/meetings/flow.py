@@ -14,11 +14,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.i18n import Lang
 from domain.ics import meeting_ics
 from domain.reminders import meeting_reminder_times
-from handlers import poll_texts as ptexts
 from handlers.common import group_zone
 from handlers.context import BotData
 from handlers.notices import queue_message
-from handlers.poll_view import text_part
+from handlers.polls import texts as ptexts
+from handlers.polls.view import text_part
 from storage import groups as group_repo
 from storage import meetings as meeting_repo
 from storage import tasks
@@ -50,7 +50,7 @@ async def fix_meeting(
 
 async def replan(session: AsyncSession, bd: BotData, group: Group) -> None:
     """Meetings and polls changed: plan the group's next cycle from them."""
-    from handlers.cadence import plan_group  # cadence builds on this module
+    from handlers.cadence.steps import plan_group  # cadence builds on this module
 
     await plan_group(session, bd, group)
 

@@ -21,7 +21,7 @@ from handlers.callbacks import decode, matches
 from handlers.commands import commands_for
 from handlers.common import Actor, load_actor
 from handlers.context import BotData, Context
-from handlers.membership import groups_view, join_group_text
+from handlers.membership.groups import groups_view, join_group_text
 from storage import members as member_repo
 from storage.models import Member
 

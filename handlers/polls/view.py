@@ -10,9 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup
 
 from domain.i18n import Lang
-from handlers import poll_texts as ptexts
 from handlers.common import group_zone
 from handlers.context import BotData
+from handlers.polls import texts as ptexts
 from storage import groups as group_repo
 from storage import polls as repo
 from storage.models import Group, Member, Poll, PollOption, PollStatus

@@ -19,12 +19,12 @@ from domain.dates import (
 from domain.errors import GremiumError
 from domain.i18n import N_, Lang
 from domain.suggest import suggest_dates
-from handlers import poll_texts as ptexts
 from handlers.callback_data import PollDraftAction, PollStep, PollTarget
 from handlers.callbacks import decode, encode, matches
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
-from handlers.poll_flow import busy_days, open_poll, store_candidates
+from handlers.polls import texts as ptexts
+from handlers.polls.flow import busy_days, open_poll, store_candidates
 from storage import groups as group_repo
 from storage import polls as repo
 from storage.inputs import clear_pending_inputs

@@ -9,9 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.errors import GremiumError
 from handlers import texts
 from handlers.context import BotData
-from handlers.poll_flow import coordinators
-from handlers.poll_view import text_part
-from handlers.polls import preview
+from handlers.polls.compose import preview
+from handlers.polls.flow import coordinators
+from handlers.polls.view import text_part
 from storage import members as member_repo
 from storage import outbox
 from storage.models import Group, Poll

@@ -14,7 +14,7 @@ from domain.dates import parse_time_window, parse_weekdays
 from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers import replies
-from handlers.cadence import (
+from handlers.cadence.steps import (
     candidates_for,
     current_cycle,
     new_rhythm_row,
@@ -24,7 +24,7 @@ from handlers.cadence import (
 )
 from handlers.common import group_zone, load_actor, require_group_manager, resolve_group
 from handlers.context import BotData, Context
-from handlers.polls import managed_groups
+from handlers.polls.compose import managed_groups
 from storage import rhythms as repo
 from storage import tasks
 from storage.models import Group, PollStatus, TaskKind

@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 
 from domain.delivery import quiet_hours_release
 from domain.errors import GremiumError
-from handlers import announce_texts as atexts
+from handlers.announcements import texts as atexts
 from handlers.common import group_zone
 from handlers.context import BotData
 from storage import announcements as repo

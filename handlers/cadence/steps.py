@@ -20,7 +20,7 @@ from domain.localtime import to_utc_forward
 from domain.suggest import suggest_dates
 from handlers.common import group_zone
 from handlers.context import BotData
-from handlers.poll_flow import busy_days, open_poll, store_candidates
+from handlers.polls.flow import busy_days, open_poll, store_candidates
 from storage import groups as group_repo
 from storage import meetings as meeting_repo
 from storage import rhythms as repo
@@ -208,7 +208,7 @@ async def _postponed_without_members(
 
 async def review_step(session: AsyncSession, bd: BotData, task: DueTask) -> None:
     """Prepare the cycle's poll and ask the coordinators to look at it before it opens."""
-    from handlers.cadence_texts import alert_admins, ask_for_review
+    from handlers.cadence.texts import alert_admins, ask_for_review
 
     group = await group_repo.get_group(session, group_id=task.ref_id)
     row = await repo.get_rhythm(session, group_id=task.ref_id)
@@ -229,7 +229,7 @@ async def review_step(session: AsyncSession, bd: BotData, task: DueTask) -> None
 
 async def open_step(session: AsyncSession, bd: BotData, task: DueTask) -> None:
     """Open the cycle's poll: the reviewed draft, or one with freshly suggested dates."""
-    from handlers.cadence_texts import alert_admins
+    from handlers.cadence.texts import alert_admins
 
     group = await group_repo.get_group(session, group_id=task.ref_id)
     row = await repo.get_rhythm(session, group_id=task.ref_id)

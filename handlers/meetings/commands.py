@@ -11,12 +11,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from domain.dates import parse_candidates
 from domain.errors import GremiumError
-from handlers import poll_texts as ptexts
 from handlers.callback_data import Attend, MeetingManage, MeetingStep
 from handlers.callbacks import decode, encode, matches
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
-from handlers.meeting_flow import announce_meeting, replan
+from handlers.meetings.flow import announce_meeting, replan
+from handlers.polls import texts as ptexts
 from storage import groups as group_repo
 from storage import meetings as repo
 from storage import tasks

@@ -9,12 +9,12 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from domain.errors import GremiumError
 from domain.i18n import Lang
-from handlers import poll_texts as ptexts
-from handlers.ballots import Counted
 from handlers.callback_data import VoteAction
 from handlers.callbacks import decode, matches
 from handlers.common import group_zone, load_actor
 from handlers.context import BotData, Context
+from handlers.polls import texts as ptexts
+from runtime.ballots import Counted
 from storage import groups as group_repo
 from storage import polls as repo
 from storage.models import Group, Poll, PollStatus

@@ -18,7 +18,7 @@ from handlers.callback_data import ArchiveGroup, Dismiss
 from handlers.callbacks import decode, matches
 from handlers.common import Actor, load_actor, require_admin, require_group_manager, resolve_group
 from handlers.context import Context
-from handlers.meeting_flow import replan
+from handlers.meetings.flow import replan
 from storage import groups as group_repo
 from storage import members as member_repo
 from storage.models import Group, Member, Role

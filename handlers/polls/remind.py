@@ -12,8 +12,8 @@ from handlers.callback_data import PollManage, PollManageStep
 from handlers.callbacks import encode
 from handlers.common import group_zone, load_actor, require_group_manager, resolve_group
 from handlers.context import BotData, Context
-from handlers.poll_flow import remind
-from handlers.polls import managed_groups
+from handlers.polls.compose import managed_groups
+from handlers.polls.flow import remind
 from storage import groups as group_repo
 from storage import polls as repo
 from storage.models import Poll, PollStatus

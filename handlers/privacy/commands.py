@@ -12,12 +12,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from domain.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, normalize_language
 from domain.retention import months_before
 from handlers import keyboards, menus
-from handlers import privacy_texts as ptexts
 from handlers.callback_data import ChooseLanguage, ConfirmForget
 from handlers.callbacks import decode, matches, microseconds
 from handlers.common import load_actor
 from handlers.context import BotData, Context
-from handlers.start import greeting
+from handlers.membership.start import greeting
+from handlers.privacy import texts as ptexts
 from storage import members as member_repo
 from storage import privacy as privacy_repo
 

@@ -1,6 +1,6 @@
 """/announcements: the recent and scheduled announcements with their delivery counts, and a
 button to cancel each scheduled one (the button is handled with the other announcement
-buttons in :mod:`handlers.announce`)."""
+buttons in :mod:`handlers.announcements.compose`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler, filters
 
 from domain.errors import GremiumError
-from handlers import announce_texts as atexts
-from handlers.announce import announceable_groups
+from handlers.announcements import texts as atexts
+from handlers.announcements.compose import announceable_groups
 from handlers.callback_data import AnnounceAction, AnnounceStep
 from handlers.callbacks import encode
 from handlers.common import group_zone, load_actor

@@ -11,13 +11,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from domain.dates import parse_moment
 from domain.errors import GremiumError
 from domain.i18n import Lang
-from handlers import announce_texts as atexts
-from handlers.broadcast import release
+from handlers.announcements import texts as atexts
+from handlers.announcements.release import release
 from handlers.callback_data import AnnounceAction, AnnounceStep, AnnounceTarget
 from handlers.callbacks import decode, encode, matches
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
-from handlers.sending import send_part
+from runtime.sending import send_part
 from storage import announcements as repo
 from storage import groups as group_repo
 from storage.models import Announcement, AnnouncementStatus, ContentKind, Group

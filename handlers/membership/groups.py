@@ -14,7 +14,7 @@ from handlers.callback_data import ToggleMembership
 from handlers.callbacks import decode, matches
 from handlers.common import Actor, load_actor, resolve_group
 from handlers.context import BotData, Context
-from handlers.poll_flow import invite
+from handlers.polls.flow import invite
 from storage import groups as group_repo
 from storage import polls as poll_repo
 from storage.models import Group, PollStatus

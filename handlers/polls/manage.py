@@ -13,16 +13,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from domain.dates import parse_candidates
 from domain.errors import GremiumError
 from domain.i18n import Lang
-from handlers import poll_texts as ptexts
 from handlers.callback_data import ChooseOption, PollManage, PollManageStep, RemoveOption
 from handlers.callbacks import decode, encode, matches
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
-from handlers.meeting_flow import fix_meeting, replan
+from handlers.meetings.flow import fix_meeting, replan
 from handlers.notices import notify_members
-from handlers.poll_flow import close_poll, remind, schedule_poll_tasks
-from handlers.poll_view import load_view, poll_payload
-from handlers.polls import checked_deadline, managed_groups
+from handlers.polls import texts as ptexts
+from handlers.polls.compose import checked_deadline, managed_groups
+from handlers.polls.flow import close_poll, remind, schedule_poll_tasks
+from handlers.polls.view import load_view, poll_payload
 from storage import groups as group_repo
 from storage import polls as repo
 from storage import tasks

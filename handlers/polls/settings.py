@@ -15,11 +15,11 @@ from telegram.ext import Application, CommandHandler, filters
 from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers import replies
+from handlers.cadence.schedule import NO, YES, split_args
 from handlers.common import load_actor, require_group_manager, resolve_group
 from handlers.context import BotData, Context
-from handlers.poll_flow import schedule_poll_tasks
-from handlers.polls import managed_groups
-from handlers.schedule import NO, YES, split_args
+from handlers.polls.compose import managed_groups
+from handlers.polls.flow import schedule_poll_tasks
 from storage import polls as repo
 from storage import tasks
 from storage.models import Group, PollStatus, TaskKind

@@ -1,0 +1,1 @@
+"""The organisers' and coordinators' group administration and /status."""

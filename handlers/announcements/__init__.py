@@ -1,0 +1,1 @@
+"""Announcements: composing, listing, texts and the release to the outbox with its report."""

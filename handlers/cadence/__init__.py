@@ -1,0 +1,1 @@
+"""The meeting rhythm's steps: /schedule, the review and poll-opening steps, their texts."""

@@ -1,0 +1,1 @@
+"""Joining and leaving groups: /start and consent, /groups, /mygroups, group-chat links."""

@@ -1,0 +1,1 @@
+"""Date polls: composing, managing, reminding, settings, voting, the view, texts, refresher."""

@@ -1,0 +1,1 @@
+"""Data protection: /privacy, /mydata, /forgetme, /language and the retention sweep."""
