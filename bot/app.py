@@ -21,14 +21,15 @@ from bot.telegram_bot import GremiumBot
 from domain.clock import Clock
 from domain.delivery import Limits
 from domain.i18n import Translator
-from handlers.admin.status import Runtime
 from handlers.announcements.release import ReportUpdater
 from handlers.cadence.steps import ensure_rhythms, plan_all
 from handlers.context import CONTEXT_TYPES, BotData
+from handlers.jobs import LeaderWork
 from handlers.menus import refresh_admin_menus, register_default_menus
 from handlers.polls.refresh import PollRefresher
 from runtime.ballots import BallotBox
-from runtime.leadership import STOP_GRACE, Leadership, LeaderWork
+from runtime.health import Runtime
+from runtime.leadership import STOP_GRACE, Leadership
 from runtime.outbox import Dispatcher
 from runtime.throttle import EditThrottle
 from storage import groups as group_repo
@@ -117,7 +118,9 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
     )
     bd.reports = ReportUpdater(app.bot, bd)
     bd.throttle = EditThrottle(app.bot, interval=settings.tally_edit_seconds)
-    bd.ballots = BallotBox(bd)
+    bd.ballots = BallotBox(
+        sessionmaker=bd.sessionmaker, clock=bd.clock, privacy_version=bd.privacy_version
+    )
     bd.refresher = PollRefresher(bd, interval=max(10.0, settings.tally_edit_seconds))
     bd.refresher.start()
     bd.dispatcher = Dispatcher(

@@ -13,10 +13,10 @@ from domain.i18n import Translator
 from storage.db import SessionMaker
 
 if TYPE_CHECKING:
-    from handlers.admin.status import Runtime
     from handlers.announcements.release import ReportUpdater
     from handlers.polls.refresh import PollRefresher
     from runtime.ballots import BallotBox
+    from runtime.health import Runtime
     from runtime.leadership import Leadership
     from runtime.outbox import Dispatcher
     from runtime.throttle import EditThrottle

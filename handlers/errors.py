@@ -19,8 +19,8 @@ from telegram.ext import (
 from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers import texts
-from handlers.admin.status import describe_error
 from handlers.context import Context
+from runtime.health import describe_error
 from storage import members as member_repo
 
 log = logging.getLogger(__name__)

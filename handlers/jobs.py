@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram.ext import JobQueue
 
 from handlers.announcements.release import release_due
 from handlers.cadence.steps import open_step, review_step
@@ -15,6 +18,7 @@ from handlers.polls.flow import close_poll, remind
 from handlers.privacy.commands import retention_sweep
 from storage import meetings as meeting_repo
 from storage import polls as poll_repo
+from storage import status as status_repo
 from storage import tasks
 from storage.models import DueTask, PollStatus, TaskKind
 
@@ -22,6 +26,7 @@ log = logging.getLogger(__name__)
 
 #: Seconds between sweeps: due work is done within this much of its time.
 SWEEP_INTERVAL = 20
+SWEEP_JOB = "sweep"
 
 
 async def _close(session: AsyncSession, bd: BotData, task: DueTask) -> None:
@@ -83,3 +88,51 @@ async def sweep(bd: BotData) -> None:
 async def sweep_job(context: Context) -> None:
     """JobQueue entry point for :func:`sweep`."""
     await sweep(context.bot_data)
+
+
+class LeaderWork:
+    """The leader's share: the outbox dispatcher, the delivery reports and the sweep."""
+
+    def __init__(
+        self, bd: BotData, job_queue: JobQueue[Any] | None, *, takeover_grace: float
+    ) -> None:
+        self.bd = bd
+        self.job_queue = job_queue
+        self.takeover_grace = takeover_grace
+        self._delayed: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start the sweep and the reports now, and the dispatcher now or after the grace."""
+        if self.job_queue is not None:
+            self.job_queue.run_repeating(
+                sweep_job, interval=SWEEP_INTERVAL, first=1, name=SWEEP_JOB
+            )
+        self.bd.reports.start()
+        async with self.bd.sessionmaker() as session:
+            in_flight = await status_repo.count_in_flight(session)
+        if in_flight and self.takeover_grace > 0:
+            log.warning(
+                "leadership: %d deliveries were in flight; sending them again in %.0f s",
+                in_flight,
+                self.takeover_grace,
+            )
+            self._delayed = asyncio.create_task(self._start_dispatcher_later())
+        else:
+            await self.bd.dispatcher.start()
+
+    async def stop(self) -> None:
+        """Stop the sweep, the dispatcher (letting sends under way finish) and the reports."""
+        if self.job_queue is not None:
+            for job in self.job_queue.get_jobs_by_name(SWEEP_JOB):  # none once the queue stopped
+                job.schedule_removal()
+        if self._delayed is not None and not self._delayed.done():
+            self._delayed.cancel()
+            await asyncio.gather(self._delayed, return_exceptions=True)
+        else:
+            await self.bd.dispatcher.stop()
+        self._delayed = None
+        await self.bd.reports.stop()
+
+    async def _start_dispatcher_later(self) -> None:
+        await asyncio.sleep(self.takeover_grace)
+        await self.bd.dispatcher.start()

@@ -17,11 +17,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from telegram import User
 
-from handlers.context import BotData
+from domain.clock import Clock
+from domain.voting import VoteTarget, vote_refusal
 from storage import ballots as repo
+from storage.db import SessionMaker
 from storage.models import Group, PollOption, PollStatus
 
 #: Presses written in one transaction at most.
@@ -53,8 +56,10 @@ class Counted:
 class BallotBox:
     """Collects votes and writes them in batches (see the module's description)."""
 
-    def __init__(self, bd: BotData) -> None:
-        self.bd = bd
+    def __init__(self, *, sessionmaker: SessionMaker, clock: Clock, privacy_version: int) -> None:
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+        self.privacy_version = privacy_version
         self.batches = 0  # transactions written (tests, the benchmark)
         self._waiting: list[tuple[Cast, asyncio.Future[Counted | None]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -85,15 +90,14 @@ class BallotBox:
             self._writer = None
 
     async def _record(self, casts: Sequence[Cast]) -> list[Counted | None]:
-        bd = self.bd
-        now = bd.clock.now()
-        async with bd.sessionmaker.begin() as session:
+        now = self.clock.now()
+        async with self.sessionmaker.begin() as session:
             ctx = await repo.ballot_context(
                 session,
                 telegram_ids=[c.user.id for c in casts],
                 option_ids=[c.option_id for c in casts],
             )
-            checked = [self._check(cast, ctx) for cast in casts]
+            checked = [self._check(cast, ctx, now) for cast in casts]
             votes = [
                 repo.NewVote(r.poll_id, cast.option_id, r.member_id, cast.answer)
                 for cast, r in zip(casts, checked, strict=True)
@@ -110,15 +114,15 @@ class BallotBox:
             for r in checked
         ]
 
-    def _check(self, cast: Cast, ctx: repo.BallotContext) -> Counted | None:
-        bd, user = self.bd, cast.user
+    def _check(self, cast: Cast, ctx: repo.BallotContext, now: datetime) -> Counted | None:
+        user = cast.user
         member = ctx.members.get(user.id)
         option = ctx.options.get(cast.option_id)
         poll = ctx.polls.get(option.poll_id) if option else None
         group = ctx.groups.get(poll.group_id) if poll else None
         if member is None or option is None or poll is None:
             return None
-        if group is None or poll.id is None or member.consent_version < bd.privacy_version:
+        if group is None or poll.id is None or member.consent_version < self.privacy_version:
             return None
         if (member.first_name, member.last_name, member.username) != (
             user.first_name[:128],
@@ -126,10 +130,14 @@ class BallotBox:
             user.username,
         ):
             return None
-        if poll.status != PollStatus.OPEN or option.removed:
-            return None
-        if poll.deadline is not None and poll.deadline <= bd.clock.now():
-            return None
-        if (member.id, poll.group_id) not in ctx.memberships:
+        target = VoteTarget(
+            found=True,
+            draft=poll.status == PollStatus.DRAFT,
+            open=poll.status == PollStatus.OPEN,
+            deadline=poll.deadline,
+            removed=option.removed,
+            in_group=(member.id, poll.group_id) in ctx.memberships,
+        )
+        if vote_refusal(target, now=now) is not None:
             return None
         return Counted(member.id, member.language, option, group, poll.id)

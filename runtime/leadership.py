@@ -15,20 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Protocol
+from typing import Protocol
 
-from telegram.ext import JobQueue
-
-from handlers.context import BotData
-from handlers.jobs import SWEEP_INTERVAL, sweep_job
-from storage import status as status_repo
 from storage.locks import InstanceLock
 
 log = logging.getLogger(__name__)
 
 #: Seconds the dispatcher's stop waits for sends under way (see ``Dispatcher.stop``), plus slack.
 STOP_GRACE = 6.0
-SWEEP_JOB = "sweep"
 
 
 class Work(Protocol):
@@ -104,51 +98,3 @@ class Leadership:
             await self.lock.release()
         except Exception:
             log.exception("leadership: releasing the lock failed")
-
-
-class LeaderWork:
-    """The leader's share: the outbox dispatcher, the delivery reports and the sweep."""
-
-    def __init__(
-        self, bd: BotData, job_queue: JobQueue[Any] | None, *, takeover_grace: float
-    ) -> None:
-        self.bd = bd
-        self.job_queue = job_queue
-        self.takeover_grace = takeover_grace
-        self._delayed: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Start the sweep and the reports now, and the dispatcher now or after the grace."""
-        if self.job_queue is not None:
-            self.job_queue.run_repeating(
-                sweep_job, interval=SWEEP_INTERVAL, first=1, name=SWEEP_JOB
-            )
-        self.bd.reports.start()
-        async with self.bd.sessionmaker() as session:
-            in_flight = await status_repo.count_in_flight(session)
-        if in_flight and self.takeover_grace > 0:
-            log.warning(
-                "leadership: %d deliveries were in flight; sending them again in %.0f s",
-                in_flight,
-                self.takeover_grace,
-            )
-            self._delayed = asyncio.create_task(self._start_dispatcher_later())
-        else:
-            await self.bd.dispatcher.start()
-
-    async def stop(self) -> None:
-        """Stop the sweep, the dispatcher (letting sends under way finish) and the reports."""
-        if self.job_queue is not None:
-            for job in self.job_queue.get_jobs_by_name(SWEEP_JOB):  # none once the queue stopped
-                job.schedule_removal()
-        if self._delayed is not None and not self._delayed.done():
-            self._delayed.cancel()
-            await asyncio.gather(self._delayed, return_exceptions=True)
-        else:
-            await self.bd.dispatcher.stop()
-        self._delayed = None
-        await self.bd.reports.stop()
-
-    async def _start_dispatcher_later(self) -> None:
-        await asyncio.sleep(self.takeover_grace)
-        await self.bd.dispatcher.start()

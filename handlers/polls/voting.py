@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from domain.errors import GremiumError
 from domain.i18n import Lang
+from domain.voting import Refusal, VoteTarget, vote_refusal
 from handlers.callback_data import VoteAction
 from handlers.callbacks import decode, matches
 from handlers.common import group_zone, load_actor
@@ -66,18 +67,25 @@ async def _careful_vote(bd: BotData, user: User, data: VoteAction) -> Counted:
         member = actor.require_member()
         option = await repo.get_option(session, option_id=data.option_id)
         poll = await repo.get_poll(session, poll_id=option.poll_id) if option else None
-        if option is None or poll is None or poll.status == PollStatus.DRAFT:
-            raise GremiumError("This button is no longer valid. Please use the newest message.")
-        group = await group_repo.get_group(session, group_id=poll.group_id)
-        assert group is not None and member.id is not None and poll.id is not None
-        if poll.status != PollStatus.OPEN or (poll.deadline and poll.deadline <= bd.clock.now()):
-            raise GremiumError(closed_text(actor.lang, poll, group, bd))
-        if option.removed:
-            raise GremiumError("This date was removed from the poll.")
-        if not await group_repo.get_membership(
-            session, member_id=member.id, group_id=poll.group_id
-        ):
-            raise GremiumError("Only members of {group} can vote in this poll.", group=group.name)
+        group = await group_repo.get_group(session, group_id=poll.group_id) if poll else None
+        in_group = bool(
+            poll
+            and member.id is not None
+            and await group_repo.get_membership(
+                session, member_id=member.id, group_id=poll.group_id
+            )
+        )
+        target = VoteTarget(
+            found=option is not None and poll is not None and group is not None,
+            draft=poll is not None and poll.status == PollStatus.DRAFT,
+            open=poll is not None and poll.status == PollStatus.OPEN,
+            deadline=poll.deadline if poll else None,
+            removed=option is not None and option.removed,
+            in_group=in_group,
+        )
+        _refuse(vote_refusal(target, now=bd.clock.now()), actor.lang, poll, group, bd)
+        assert option is not None and poll is not None and group is not None
+        assert member.id is not None and poll.id is not None
         await repo.set_vote(
             session,
             poll_id=poll.id,
@@ -87,6 +95,21 @@ async def _careful_vote(bd: BotData, user: User, data: VoteAction) -> Counted:
             now=bd.clock.now(),
         )
     return Counted(member.id, member.language, option, group, poll.id)
+
+
+def _refuse(
+    refusal: Refusal | None, lang: Lang, poll: Poll | None, group: Group | None, bd: BotData
+) -> None:
+    """Explain a refused vote in the voter's language (nothing when it is taken)."""
+    if refusal is None:
+        return
+    if refusal is Refusal.STALE_BUTTON or poll is None or group is None:
+        raise GremiumError("This button is no longer valid. Please use the newest message.")
+    if refusal is Refusal.CLOSED:
+        raise GremiumError(closed_text(lang, poll, group, bd))
+    if refusal is Refusal.REMOVED:
+        raise GremiumError("This date was removed from the poll.")
+    raise GremiumError("Only members of {group} can vote in this poll.", group=group.name)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -8,7 +8,8 @@ import pytest
 from telegram.error import BadRequest
 
 from domain.i18n import Translator
-from handlers.admin.status import Runtime, _duration, describe_error
+from handlers.admin.status import _duration
+from runtime.health import Runtime, describe_error
 from storage.status import describe_database
 
 
