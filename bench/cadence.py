@@ -17,14 +17,12 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import time as clock_time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 
-from bench.process import Bot
+from bench.process import Bot, outside_bot_data
 from bench.table import Row
 from bench.world import (
     ADMIN_ID,
@@ -42,10 +40,8 @@ from bench.world import (
 )
 from domain.cadence import Rhythm
 from domain.clock import FakeClock
-from domain.i18n import Translator
 from handlers.announcements.release import release_due
 from handlers.cadence.steps import new_rhythm_row, plan_all, store_rhythm
-from handlers.context import BotData
 from handlers.jobs import run_due_tasks
 from handlers.privacy.commands import retention_sweep
 from storage.db import SessionMaker
@@ -140,7 +136,7 @@ async def _measure(groups: int, members: int) -> StartUp:
                 await bot.stop()
         async with sessions(url) as sm:
             await _unplan(sm)
-            bd = _bot_data(sm)
+            bd = outside_bot_data(sm, clock=FakeClock(MORNING), admins=frozenset({ADMIN_ID}))
             began = time.perf_counter()
             await plan_all(bd)  # fresh rhythms: each group's review is due now
             planning = time.perf_counter() - began
@@ -211,20 +207,3 @@ async def _pending(sm: SessionMaker) -> int:
             )
         )
         return int(result.one())
-
-
-def _bot_data(sm: SessionMaker) -> BotData:
-    """What the sweep and the planning read, as the bot sets it up."""
-    bd = BotData()
-    bd.sessionmaker = sm
-    bd.clock = FakeClock(MORNING)
-    bd.translator = Translator("de")
-    bd.timezone = ZoneInfo("Europe/Berlin")
-    bd.quiet_hours = (clock_time(21), clock_time(8))
-    bd.organisation_name = "Integrationskonferenz Herne"
-    bd.admins = frozenset({ADMIN_ID})
-    bd.inactive_member_months = 12
-    bd.vote_retention_months = 6
-    bd.holiday_state = "NW"
-    bd.extra_calendars = ()
-    return bd

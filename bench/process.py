@@ -11,13 +11,13 @@ import asyncio
 import contextlib
 import signal
 import time
-from datetime import time as clock_time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bench.world import ADMIN_ID
-from domain.clock import SystemClock
-from domain.i18n import Translator
+from bot.app import bot_data
+from bot.config import Settings
+from bot.telegram_bot import GremiumBot
+from domain.clock import Clock, SystemClock
 from handlers.context import BotData
 from sandbox.emulator import Emulator
 from storage.db import SessionMaker
@@ -98,14 +98,17 @@ level = "WARNING"
         await self.process.stop()
 
 
-def outside_bot_data(sessionmaker: SessionMaker) -> BotData:
-    """What the announcement release needs, for releasing from outside the bot (its
-    dispatcher finds the rows at its next look at the outbox)."""
-    bd = BotData()
-    bd.sessionmaker = sessionmaker
-    bd.clock = SystemClock()
-    bd.translator = Translator("de")
-    bd.timezone = ZoneInfo("Europe/Berlin")
-    bd.quiet_hours = (clock_time(21), clock_time(8))
-    bd.organisation_name = "Integrationskonferenz Herne"
-    return bd
+def outside_bot_data(
+    sessionmaker: SessionMaker, *, clock: Clock | None = None, admins: frozenset[int] = frozenset()
+) -> BotData:
+    """The bot's services and engine, built as the bot builds them but never started: for
+    releasing and sweeping from outside the bot (its dispatcher finds the rows at its next
+    look at the outbox)."""
+    settings = Settings(
+        token="1:outside",
+        database_url="sqlite+aiosqlite://",
+        organisation_name="Integrationskonferenz Herne",
+        admins=admins,
+    )
+    bot = GremiumBot(settings.token, base_url=settings.bot_base_url)
+    return bot_data(settings, bot, None, sessionmaker=sessionmaker, clock=clock or SystemClock())

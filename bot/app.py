@@ -6,11 +6,11 @@ import logging
 from datetime import timedelta
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, JobQueue
 
 import handlers
 from bot.config import Settings
@@ -21,12 +21,13 @@ from bot.telegram_bot import GremiumBot
 from domain.clock import Clock
 from domain.delivery import Limits
 from domain.i18n import Translator
-from handlers.announcements.release import ReportUpdater
+from handlers.announcements.reports import ReportUpdater
 from handlers.cadence.steps import ensure_rhythms, plan_all
-from handlers.context import CONTEXT_TYPES, BotData
+from handlers.context import BotData
 from handlers.jobs import LeaderWork
 from handlers.menus import refresh_admin_menus, register_default_menus
 from handlers.polls.refresh import PollRefresher
+from handlers.services import Services
 from runtime.ballots import BallotBox
 from runtime.health import Runtime
 from runtime.leadership import STOP_GRACE, Leadership
@@ -51,21 +52,18 @@ def build_application(
     engine: AsyncEngine | None = None,
 ) -> GremiumApp:
     """The bot, wired to its database, clock and translations, with every handler registered."""
-    timeout = settings.request_timeout
-    request = AiohttpRequest(connect_timeout=10, read_timeout=timeout, write_timeout=timeout)
-    polling = AiohttpRequest(connect_timeout=10, read_timeout=40, write_timeout=timeout)
-    bot = GremiumBot(
-        settings.token,
-        base_url=settings.bot_base_url,
-        base_file_url=f"{settings.api_root.rstrip('/')}/file/bot",
-        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone),
-        request=request,
-        get_updates_request=polling,
-    )
+    bot = _bot(settings)
+    jobs: JobQueue[Any] = JobQueue()
+    data = bot_data(settings, bot, jobs, sessionmaker=sessionmaker, clock=clock)
+    # python-telegram-bot makes ``bot_data`` by calling the given type without arguments; it is
+    # handed a factory that returns the container built above, so the container has a real
+    # constructor and is complete before any handler runs.
+    context_types = ContextTypes(bot_data=cast("type[BotData]", lambda: data))
     builder = (
         ApplicationBuilder()
         .bot(bot)
-        .context_types(CONTEXT_TYPES)
+        .job_queue(jobs)
+        .context_types(context_types)
         .post_init(partial(_post_init, settings))
     )
     builder = builder.post_shutdown(partial(_post_shutdown, engine))
@@ -76,31 +74,100 @@ def build_application(
     bot.receive_updates_with(inbox.receive)
     builder = builder.update_queue(inbox).concurrent_updates(processor)
     app: GremiumApp = builder.build()
-    bd: BotData = app.bot_data
-    bd.sessionmaker = sessionmaker
-    bd.translator = Translator(settings.default_language)
-    bd.clock = clock
-    bd.admins = settings.admins
-    bd.timezone = settings.timezone
-    bd.organisation_name = settings.organisation_name
-    bd.organisation_contact = settings.organisation_contact
-    bd.privacy_version = settings.privacy_version
-    bd.inactive_member_months = settings.inactive_member_months
-    bd.vote_retention_months = settings.vote_retention_months
-    bd.quiet_hours = settings.quiet_hours
-    bd.holiday_state = settings.holiday_state
-    bd.extra_calendars = settings.community_holidays
-    bd.runtime = Runtime(
-        version=_version(),
-        started_at=clock.now(),
-        database=describe_database(settings.database_url),
-    )
     handlers.register(app)
     return app
 
 
+def _bot(settings: Settings) -> GremiumBot:
+    timeout = settings.request_timeout
+    request = AiohttpRequest(connect_timeout=10, read_timeout=timeout, write_timeout=timeout)
+    polling = AiohttpRequest(connect_timeout=10, read_timeout=40, write_timeout=timeout)
+    return GremiumBot(
+        settings.token,
+        base_url=settings.bot_base_url,
+        base_file_url=f"{settings.api_root.rstrip('/')}/file/bot",
+        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone),
+        request=request,
+        get_updates_request=polling,
+    )
+
+
+def services(settings: Settings, *, sessionmaker: SessionMaker, clock: Clock) -> Services:
+    """The settings and core services that handlers, jobs and texts read."""
+    return Services(
+        sessionmaker=sessionmaker,
+        translator=Translator(settings.default_language),
+        clock=clock,
+        timezone=settings.timezone,
+        admins=settings.admins,
+        organisation_name=settings.organisation_name,
+        organisation_contact=settings.organisation_contact,
+        privacy_version=settings.privacy_version,
+        inactive_member_months=settings.inactive_member_months,
+        vote_retention_months=settings.vote_retention_months,
+        quiet_hours=settings.quiet_hours,
+        holiday_state=settings.holiday_state,
+        extra_calendars=settings.community_holidays,
+        runtime=Runtime(
+            version=_version(),
+            started_at=clock.now(),
+            database=describe_database(settings.database_url),
+        ),
+    )
+
+
+def bot_data(
+    settings: Settings,
+    bot: GremiumBot,
+    jobs: JobQueue[Any] | None,
+    *,
+    sessionmaker: SessionMaker,
+    clock: Clock,
+) -> BotData:
+    """The services and the engine, built in one place; nothing runs until ``_post_init``."""
+    core = services(settings, sessionmaker=sessionmaker, clock=clock)
+    throttle = EditThrottle(bot, interval=settings.tally_edit_seconds)
+    reports = ReportUpdater(bot, core)
+    dispatcher = Dispatcher(
+        bot=bot,
+        sessionmaker=sessionmaker,
+        clock=clock,
+        limits=Limits(
+            global_per_second=max(1, int(settings.outbox_rate)),
+            private_interval=timedelta(seconds=settings.per_chat_interval),
+        ),
+        paid_broadcast=settings.paid_broadcast,
+        on_delivered=reports.delivered,
+        on_failure=lambda what: core.runtime.record_error(clock.now(), what),
+    )
+    # Only the holder of the instance lock sends and sweeps; every instance answers updates.
+    # On PostgreSQL a deposed leader may still be finishing sends, hence the takeover grace.
+    postgres = settings.database_url.startswith("postgresql")
+    grace = settings.leader_check_seconds + STOP_GRACE if postgres else 0.0
+    work = LeaderWork(
+        sessionmaker=sessionmaker,
+        dispatcher=dispatcher,
+        reports=reports,
+        job_queue=jobs,
+        takeover_grace=grace,
+    )
+    return BotData(
+        **core.values(),
+        dispatcher=dispatcher,
+        reports=reports,
+        throttle=throttle,
+        refresher=PollRefresher(core, throttle, interval=max(10.0, settings.tally_edit_seconds)),
+        ballots=BallotBox(
+            sessionmaker=sessionmaker, clock=clock, privacy_version=settings.privacy_version
+        ),
+        leadership=Leadership(
+            instance_lock(settings.database_url), work, interval=settings.leader_check_seconds
+        ),
+    )
+
+
 async def _post_init(settings: Settings, app: GremiumApp) -> None:
-    """Create the configured groups and register the command menus."""
+    """Create the configured groups, start the engine and register the command menus."""
     bd: BotData = app.bot_data
     async with bd.sessionmaker.begin() as session:
         created = await group_repo.ensure_initial_groups(
@@ -116,36 +183,9 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
         [(g.slug, g.rhythm) for g in settings.groups if g.rhythm],
         counted_from=settings.cadence_counted_from,
     )
-    bd.reports = ReportUpdater(app.bot, bd)
-    bd.throttle = EditThrottle(app.bot, interval=settings.tally_edit_seconds)
-    bd.ballots = BallotBox(
-        sessionmaker=bd.sessionmaker, clock=bd.clock, privacy_version=bd.privacy_version
-    )
-    bd.refresher = PollRefresher(bd, interval=max(10.0, settings.tally_edit_seconds))
     bd.refresher.start()
-    bd.dispatcher = Dispatcher(
-        bot=app.bot,
-        sessionmaker=bd.sessionmaker,
-        clock=bd.clock,
-        limits=Limits(
-            global_per_second=max(1, int(settings.outbox_rate)),
-            private_interval=timedelta(seconds=settings.per_chat_interval),
-        ),
-        paid_broadcast=settings.paid_broadcast,
-        on_delivered=bd.reports.delivered,
-        on_failure=lambda what: bd.runtime.record_error(bd.clock.now(), what),
-    )
     planned = await plan_all(bd)
     log.info("meeting cadence: %d groups have a planned next step", planned)
-    # Only the holder of the instance lock sends and sweeps; every instance answers updates.
-    # On PostgreSQL a deposed leader may still be finishing sends, hence the takeover grace.
-    postgres = settings.database_url.startswith("postgresql")
-    grace = settings.leader_check_seconds + STOP_GRACE if postgres else 0.0
-    bd.leadership = Leadership(
-        instance_lock(settings.database_url),
-        LeaderWork(bd, app.job_queue, takeover_grace=grace),
-        interval=settings.leader_check_seconds,
-    )
     await bd.leadership.start()
     if not bd.leadership.is_leader:
         log.info("standby: another instance leads; answering updates only")
@@ -165,11 +205,8 @@ def _version() -> str:
 async def _post_shutdown(engine: AsyncEngine | None, app: GremiumApp) -> None:
     """Step down (stopping the outbox, reports and sweep), then close the database."""
     bd: BotData = app.bot_data
-    if hasattr(bd, "leadership"):
-        await bd.leadership.stop()
-    if hasattr(bd, "refresher"):
-        await bd.refresher.stop()
-    if hasattr(bd, "throttle"):
-        await bd.throttle.flush()
+    await bd.leadership.stop()
+    await bd.refresher.stop()
+    await bd.throttle.flush()
     if engine is not None:
         await engine.dispose()

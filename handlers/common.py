@@ -10,7 +10,7 @@ from telegram import User
 
 from domain.errors import GremiumError
 from domain.i18n import Lang
-from handlers.context import BotData
+from handlers.services import Services
 from storage import groups as group_repo
 from storage import members as member_repo
 from storage.models import Group, Member
@@ -33,7 +33,7 @@ class Actor:
         return self.member
 
 
-async def load_actor(session: AsyncSession, bd: BotData, user: User) -> Actor:
+async def load_actor(session: AsyncSession, bd: Services, user: User) -> Actor:
     """Look up the user; the language is the member's choice, else Telegram's, else the default."""
     member = await member_repo.get_member_by_telegram_id(session, telegram_id=user.id)
     if member is not None:

@@ -1,54 +1,39 @@
-"""Typed context: what every handler can reach through ``context.bot_data``."""
+"""Typed context: what every handler can reach through ``context.bot_data``.
+
+:class:`Services` is the configuration and the few services most functions want (database,
+clock, translations, time zone). :class:`BotData` adds the running engine (outbox dispatcher,
+edit throttle, ballot box, reports, refresher, leadership). Both are built in one place,
+``bot.app.build_application``, with every field given to the constructor.
+"""
 
 from __future__ import annotations
 
-from datetime import time
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from typing import Any
 
-from telegram.ext import CallbackContext, ContextTypes, ExtBot
+from telegram.ext import CallbackContext, ExtBot
 
-from domain.clock import Clock
-from domain.i18n import Translator
-from storage.db import SessionMaker
-
-if TYPE_CHECKING:
-    from handlers.announcements.release import ReportUpdater
-    from handlers.polls.refresh import PollRefresher
-    from runtime.ballots import BallotBox
-    from runtime.health import Runtime
-    from runtime.leadership import Leadership
-    from runtime.outbox import Dispatcher
-    from runtime.throttle import EditThrottle
+from handlers.announcements.reports import ReportUpdater
+from handlers.polls.refresh import PollRefresher
+from handlers.services import Services
+from runtime.ballots import BallotBox
+from runtime.leadership import Leadership
+from runtime.outbox import Dispatcher
+from runtime.throttle import EditThrottle
 
 
-class BotData:
-    """Dependencies handed down by the composition root (set in ``build_application``)."""
+@dataclass(kw_only=True, eq=False)
+class BotData(Services):
+    """The services plus the engine that keeps the bot alive."""
 
-    sessionmaker: SessionMaker
-    translator: Translator
-    clock: Clock
-    admins: frozenset[int]
-    timezone: ZoneInfo
-    organisation_name: str
-    organisation_contact: str
-    privacy_version: int
-    inactive_member_months: int
-    vote_retention_months: int
-    quiet_hours: tuple[time, time]
     dispatcher: Dispatcher
     reports: ReportUpdater
     throttle: EditThrottle
     refresher: PollRefresher
     #: Votes written together (group commit).
     ballots: BallotBox
-    holiday_state: str
-    extra_calendars: tuple[str, ...]
     #: Whether this instance leads (runs the dispatcher, the reports and the sweep).
     leadership: Leadership
-    #: Version, start time, database and last error, for /status.
-    runtime: Runtime
 
 
 Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
-CONTEXT_TYPES = ContextTypes(bot_data=BotData)

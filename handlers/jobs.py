@@ -11,15 +11,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.ext import JobQueue
 
 from handlers.announcements.release import release_due
+from handlers.announcements.reports import ReportUpdater
 from handlers.cadence.steps import open_step, review_step
 from handlers.context import BotData, Context
 from handlers.meetings.flow import remind_meeting
 from handlers.polls.flow import close_poll, remind
 from handlers.privacy.commands import retention_sweep
+from runtime.outbox import Dispatcher
 from storage import meetings as meeting_repo
 from storage import polls as poll_repo
 from storage import status as status_repo
 from storage import tasks
+from storage.db import SessionMaker
 from storage.models import DueTask, PollStatus, TaskKind
 
 log = logging.getLogger(__name__)
@@ -94,9 +97,17 @@ class LeaderWork:
     """The leader's share: the outbox dispatcher, the delivery reports and the sweep."""
 
     def __init__(
-        self, bd: BotData, job_queue: JobQueue[Any] | None, *, takeover_grace: float
+        self,
+        *,
+        sessionmaker: SessionMaker,
+        dispatcher: Dispatcher,
+        reports: ReportUpdater,
+        job_queue: JobQueue[Any] | None,
+        takeover_grace: float,
     ) -> None:
-        self.bd = bd
+        self.sessionmaker = sessionmaker
+        self.dispatcher = dispatcher
+        self.reports = reports
         self.job_queue = job_queue
         self.takeover_grace = takeover_grace
         self._delayed: asyncio.Task[None] | None = None
@@ -107,8 +118,8 @@ class LeaderWork:
             self.job_queue.run_repeating(
                 sweep_job, interval=SWEEP_INTERVAL, first=1, name=SWEEP_JOB
             )
-        self.bd.reports.start()
-        async with self.bd.sessionmaker() as session:
+        self.reports.start()
+        async with self.sessionmaker() as session:
             in_flight = await status_repo.count_in_flight(session)
         if in_flight and self.takeover_grace > 0:
             log.warning(
@@ -118,7 +129,7 @@ class LeaderWork:
             )
             self._delayed = asyncio.create_task(self._start_dispatcher_later())
         else:
-            await self.bd.dispatcher.start()
+            await self.dispatcher.start()
 
     async def stop(self) -> None:
         """Stop the sweep, the dispatcher (letting sends under way finish) and the reports."""
@@ -129,10 +140,10 @@ class LeaderWork:
             self._delayed.cancel()
             await asyncio.gather(self._delayed, return_exceptions=True)
         else:
-            await self.bd.dispatcher.stop()
+            await self.dispatcher.stop()
         self._delayed = None
-        await self.bd.reports.stop()
+        await self.reports.stop()
 
     async def _start_dispatcher_later(self) -> None:
         await asyncio.sleep(self.takeover_grace)
-        await self.bd.dispatcher.start()
+        await self.dispatcher.start()

@@ -21,9 +21,9 @@ from typing import TypeVar
 
 from telegram import InlineKeyboardMarkup
 
-from handlers.context import BotData
 from handlers.polls.view import PollView, compact_tally_of, load_view, member_view
-from runtime.throttle import Render
+from handlers.services import Services
+from runtime.throttle import EditThrottle, Render
 from storage import groups as group_repo
 from storage import members as member_repo
 from storage import outbox
@@ -43,8 +43,9 @@ TALLY_TARGET_AGE = 10.0
 class PollRefresher:
     """Redraws all copies of polls whose tallies changed."""
 
-    def __init__(self, bd: BotData, interval: float = 10.0) -> None:
+    def __init__(self, bd: Services, throttle: EditThrottle, interval: float = 10.0) -> None:
         self.bd = bd
+        self.throttle = throttle
         self.interval = interval
         self._dirty: set[int] = set()
         self._last: dict[int, float] = {}
@@ -102,13 +103,13 @@ class PollRefresher:
         else:
             self._answers.pop(key, None)  # read them when drawing
             render = self._render(poll_id, member_id)
-        self.bd.throttle.request(chat_id, message_id, render, settle=voted)
+        self.throttle.request(chat_id, message_id, render, settle=voted)
 
     async def redraw_tally(self, poll_id: int) -> None:
         """Redraw the compact tally in the group's linked chat soon, if it was posted."""
         target = await self._tally_target(poll_id)
         if target is not None:
-            self.bd.throttle.request(*target, self._render_tally(poll_id))
+            self.throttle.request(*target, self._render_tally(poll_id))
 
     async def view(self, poll_id: int, *, max_age: float = VIEW_AGE) -> PollView | None:
         """The poll's shared view, reused while younger than ``max_age`` seconds; redraws
@@ -202,7 +203,7 @@ class PollRefresher:
             copies = await outbox.sent_with_prefix(session, prefix=f"p{poll_id}:")
         for delivery in tallies:
             if delivery.message_ids:
-                self.bd.throttle.request(
+                self.throttle.request(
                     delivery.chat_id, delivery.message_ids[0], self._render_tally(poll_id)
                 )
         targets = [(d.chat_id, d.message_ids[0], d.member_id) for d in copies if d.message_ids]

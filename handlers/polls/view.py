@@ -11,8 +11,8 @@ from telegram import InlineKeyboardMarkup
 
 from domain.i18n import Lang
 from handlers.common import group_zone
-from handlers.context import BotData
 from handlers.polls import texts as ptexts
+from handlers.services import Services
 from storage import groups as group_repo
 from storage import polls as repo
 from storage.models import Group, Member, Poll, PollOption, PollStatus
@@ -57,7 +57,7 @@ async def load_view(session: AsyncSession, poll: Poll, group: Group) -> PollView
 
 
 def member_view(
-    bd: BotData, view: PollView, language: str | None, mine: dict[int, str], *, reminder: bool
+    bd: Services, view: PollView, language: str | None, mine: dict[int, str], *, reminder: bool
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The poll message in ``language`` with the answers ``mine`` marked: text and buttons
     (none once the poll is closed or cancelled)."""
@@ -86,7 +86,7 @@ def member_view(
 
 
 def member_payload(
-    bd: BotData, view: PollView, language: str | None, mine: dict[int, str], *, reminder: bool
+    bd: Services, view: PollView, language: str | None, mine: dict[int, str], *, reminder: bool
 ) -> list[dict[str, Any]]:
     """:func:`member_view` as a message to queue."""
     return [text_part(*member_view(bd, view, language, mine, reminder=reminder))]
@@ -94,7 +94,7 @@ def member_payload(
 
 async def poll_payload(
     session: AsyncSession,
-    bd: BotData,
+    bd: Services,
     poll: Poll,
     group: Group,
     member: Member,
@@ -112,14 +112,14 @@ async def poll_payload(
 
 
 async def compact_tally_text(
-    session: AsyncSession, bd: BotData, poll: Poll, group: Group, lang: Lang
+    session: AsyncSession, bd: Services, poll: Poll, group: Group, lang: Lang
 ) -> str:
     """The compact tally as it stands now."""
     assert poll.id is not None and group.id is not None
     return compact_tally_of(bd, await load_view(session, poll, group), lang)
 
 
-def compact_tally_of(bd: BotData, view: PollView, lang: Lang) -> str:
+def compact_tally_of(bd: Services, view: PollView, lang: Lang) -> str:
     """The compact tally of a loaded view."""
     return ptexts.compact_tally(
         lang,

@@ -6,15 +6,38 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.telegram_bot import GremiumBot
+from domain.clock import FakeClock
+from domain.i18n import Translator
 from handlers.polls.refresh import PollRefresher
 from handlers.polls.view import PollView
+from handlers.services import Services
+from runtime.health import Runtime
+from runtime.throttle import EditThrottle
+from storage.db import create_engine, make_sessionmaker
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def services() -> Services:
+    """Real services on an in-memory database that these tests never reach."""
+    return Services(
+        sessionmaker=make_sessionmaker(create_engine("sqlite+aiosqlite://")),
+        translator=Translator("en"),
+        clock=FakeClock(NOW),
+        timezone=ZoneInfo("Europe/Berlin"),
+        runtime=Runtime("test", NOW, "SQLite"),
+    )
 
 
 class CountingRefresher(PollRefresher):
     """Loads take a moment and are counted; each load returns a new object."""
 
     def __init__(self) -> None:
-        super().__init__(bd=None)  # type: ignore[arg-type]
+        super().__init__(services(), EditThrottle(GremiumBot("1:test")))
         self.loads = 0
 
     async def _load(self, poll_id: int) -> PollView | None:
