@@ -41,8 +41,8 @@ from bench.world import (
 from domain.cadence import Rhythm
 from domain.clock import FakeClock
 from handlers.announcements.release import release_due
-from handlers.cadence.steps import new_rhythm_row, plan_all, store_rhythm
 from handlers.jobs import run_due_tasks
+from handlers.meetings.rhythm import new_rhythm_row, plan_all, store_rhythm
 from handlers.privacy.commands import retention_sweep
 from storage.db import SessionMaker
 from storage.models import DueTask, GroupRhythm, Poll

@@ -22,9 +22,9 @@ from domain.clock import Clock
 from domain.delivery import Limits
 from domain.i18n import Translator
 from handlers.announcements.reports import ReportUpdater
-from handlers.cadence.steps import ensure_rhythms, plan_all
 from handlers.context import BotData
 from handlers.jobs import LeaderWork
+from handlers.meetings.rhythm import ensure_rhythms, plan_all
 from handlers.menus import refresh_admin_menus, register_default_menus
 from handlers.polls.refresh import PollRefresher
 from handlers.services import Services

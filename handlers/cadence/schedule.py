@@ -14,16 +14,16 @@ from domain.dates import parse_time_window, parse_weekdays
 from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers import replies
-from handlers.cadence.steps import (
-    candidates_for,
+from handlers.cadence.steps import candidates_for
+from handlers.common import group_zone, load_actor, require_group_manager, resolve_group
+from handlers.context import BotData, Context
+from handlers.meetings.rhythm import (
     current_cycle,
     new_rhythm_row,
     plan_group,
     rhythm_of,
     store_rhythm,
 )
-from handlers.common import group_zone, load_actor, require_group_manager, resolve_group
-from handlers.context import BotData, Context
 from handlers.polls.compose import managed_groups
 from storage import rhythms as repo
 from storage import tasks

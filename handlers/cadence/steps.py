@@ -8,117 +8,30 @@ bot starts), so a step is never lost and never done twice.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.cadence import Cycle, Rhythm, next_cycle
+from domain.cadence import Cycle, Rhythm
 from domain.dates import Candidate, TimeWindow
 from domain.errors import GremiumError
-from domain.localtime import to_utc_forward
 from domain.suggest import suggest_dates
+from handlers.cadence import texts as ctexts
 from handlers.common import group_zone
 from handlers.context import BotData
-from handlers.polls.flow import busy_days, open_poll, store_candidates
+from handlers.meetings.rhythm import current_cycle, rhythm_of, step_time
+from handlers.polls.compose import preview
+from handlers.polls.flow import busy_days, coordinators, open_poll, store_candidates
+from handlers.polls.view import text_part
 from storage import groups as group_repo
-from storage import meetings as meeting_repo
+from storage import members as member_repo
+from storage import outbox, tasks
 from storage import rhythms as repo
-from storage import tasks
-from storage.models import DueTask, Group, GroupRhythm, Poll, PollStatus, TaskKind
+from storage.models import DueTask, Group, GroupRhythm, Poll, PollStatus
 
 log = logging.getLogger(__name__)
-STEP_HOUR = time(10, 0)  # cadence steps happen at 10:00 in the group's time zone
-KINDS = (TaskKind.CADENCE_REVIEW, TaskKind.CADENCE_OPEN)
 MIN_FALLBACK = 2
 POSTPONE = timedelta(days=7)
-
-
-def _clock(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
-
-
-def rhythm_of(row: GroupRhythm) -> Rhythm:
-    """The stored rhythm as the planning rules see it."""
-    return Rhythm(
-        per_year=row.per_year,
-        weekdays=tuple(row.weekdays),
-        window_start=_clock(row.window_start),
-        window_end=_clock(row.window_end),
-        duration_minutes=row.duration_minutes,
-        location=row.location,
-        lead_days=row.lead_days,
-        poll_days=row.poll_days,
-        candidates=row.candidates,
-        review=row.review,
-        review_days=row.review_days,
-    )
-
-
-def store_rhythm(row: GroupRhythm, rhythm: Rhythm) -> None:
-    """Copy a checked rhythm onto its row."""
-    row.per_year, row.weekdays = rhythm.per_year, list(rhythm.weekdays)
-    row.window_start = rhythm.window_start.strftime("%H:%M")
-    row.window_end = rhythm.window_end.strftime("%H:%M")
-    row.duration_minutes, row.location = rhythm.duration_minutes, rhythm.location
-    row.lead_days, row.poll_days, row.candidates = (
-        rhythm.lead_days,
-        rhythm.poll_days,
-        rhythm.candidates,
-    )
-    row.review, row.review_days = rhythm.review, rhythm.review_days
-
-
-def _at(day: date, tz: ZoneInfo) -> datetime:
-    return to_utc_forward(day, STEP_HOUR, tz)
-
-
-async def current_cycle(
-    session: AsyncSession, bd: BotData, group: Group, row: GroupRhythm
-) -> Cycle:
-    """The next cycle, counted from the latest meeting or the last planned cycle."""
-    assert group.id is not None
-    tz = group_zone(group, bd.timezone)
-    last = await meeting_repo.last_meeting(session, group_id=group.id)
-    bases = [
-        d for d in (last and last.starts_at.astimezone(tz).date(), row.last_cycle_center) if d
-    ]
-    today = bd.clock.now().astimezone(tz).date()
-    return next_cycle(rhythm_of(row), last_meeting=max(bases) if bases else None, today=today)
-
-
-async def plan_group(session: AsyncSession, bd: BotData, group: Group) -> Cycle | None:
-    """(Re)plan the group's next cycle as due tasks; None when nothing is planned."""
-    assert group.id is not None
-    for kind in KINDS:
-        await tasks.cancel(session, kind=kind, ref_id=group.id)
-    row = await repo.get_rhythm(session, group_id=group.id)
-    if row is None or not row.enabled or group.archived_at is not None:
-        return None
-    if await repo.active_poll(session, group_id=group.id) is not None:
-        return None  # this cycle's poll is under way; the next is planned after its meeting
-    cycle = await current_cycle(session, bd, group, row)
-    tz, now = group_zone(group, bd.timezone), bd.clock.now()
-    if cycle.review_on is not None:
-        review_at = max(_at(cycle.review_on, tz), now)
-        await tasks.schedule(
-            session, kind=TaskKind.CADENCE_REVIEW, ref_id=group.id, due_at=review_at
-        )
-    open_at = max(_at(cycle.open_on, tz), now)
-    await tasks.schedule(session, kind=TaskKind.CADENCE_OPEN, ref_id=group.id, due_at=open_at)
-    return cycle
-
-
-async def plan_all(bd: BotData) -> int:
-    """Plan every group with a rhythm (at start-up); returns how many have a plan."""
-    planned = 0
-    async with bd.sessionmaker.begin() as session:
-        for row in await repo.list_rhythms(session):
-            group = await group_repo.get_group(session, group_id=row.group_id)
-            if group is not None and await plan_group(session, bd, group) is not None:
-                planned += 1
-    return planned
 
 
 async def candidates_for(
@@ -185,7 +98,7 @@ async def planned_draft(
     await session.flush()
     await store_candidates(session, bd, poll, candidates)
     poll.step = None
-    poll.deadline = _at(cycle.open_on, group_zone(group, bd.timezone)) + timedelta(
+    poll.deadline = step_time(cycle.open_on, group_zone(group, bd.timezone)) + timedelta(
         days=rhythm.poll_days
     )
     row.last_cycle_center = cycle.target_start + rhythm.half_period
@@ -208,8 +121,6 @@ async def _postponed_without_members(
 
 async def review_step(session: AsyncSession, bd: BotData, task: DueTask) -> None:
     """Prepare the cycle's poll and ask the coordinators to look at it before it opens."""
-    from handlers.cadence.texts import alert_admins, ask_for_review
-
     group = await group_repo.get_group(session, group_id=task.ref_id)
     row = await repo.get_rhythm(session, group_id=task.ref_id)
     if group is None or row is None or not row.enabled or group.archived_at is not None:
@@ -229,8 +140,6 @@ async def review_step(session: AsyncSession, bd: BotData, task: DueTask) -> None
 
 async def open_step(session: AsyncSession, bd: BotData, task: DueTask) -> None:
     """Open the cycle's poll: the reviewed draft, or one with freshly suggested dates."""
-    from handlers.cadence.texts import alert_admins
-
     group = await group_repo.get_group(session, group_id=task.ref_id)
     row = await repo.get_rhythm(session, group_id=task.ref_id)
     if group is None or row is None or not row.enabled or group.archived_at is not None:
@@ -255,39 +164,46 @@ async def open_step(session: AsyncSession, bd: BotData, task: DueTask) -> None:
     log.info("cadence: group %s poll %s opened", group.id, poll.id)
 
 
-async def ensure_rhythms(
-    bd: BotData, rhythms: list[tuple[str, Rhythm]], *, counted_from: date | None = None
-) -> int:
-    """Give configured groups their starting rhythm once (later edits via /schedule stay);
-    ``counted_from`` is the day their first cycle counts from (their last meeting)."""
-    created = 0
-    async with bd.sessionmaker.begin() as session:
-        for slug, rhythm in rhythms:
-            group = await group_repo.get_group_by_slug(session, slug=slug)
-            if group is None or group.id is None:
-                continue
-            if await repo.get_rhythm(session, group_id=group.id) is not None:
-                continue
-            row = new_rhythm_row(group.id)
-            store_rhythm(row, rhythm)
-            row.last_cycle_center = counted_from
-            session.add(row)
-            created += 1
-    return created
+async def ask_for_review(
+    session: AsyncSession, bd: BotData, group: Group, poll: Poll, *, key: str
+) -> bool:
+    """Send the planned poll to the group's coordinators; False if it has none."""
+    people = await coordinators(session, bd, poll, group)
+    if not people:
+        return False
+    assert poll.deadline is not None
+    for person in people:
+        lang = bd.translator.get(person.language)
+        text, markup = await preview(session, bd, lang, poll)
+        intro = ctexts.review_intro(lang, group.name)
+        await outbox.enqueue(
+            session,
+            dedupe_key=f"{key}:{person.telegram_id}",
+            kind="cadence_review",
+            chat_id=person.telegram_id,
+            payload=[text_part(f"{intro}\n\n{text}", markup)],
+            not_before=bd.clock.now(),
+            now=bd.clock.now(),
+            member_id=person.id,
+        )
+    return True
 
 
-def new_rhythm_row(group_id: int) -> GroupRhythm:
-    """An empty rhythm row, to be filled with :func:`store_rhythm`."""
-    return GroupRhythm(
-        group_id=group_id,
-        per_year=0,
-        weekdays=[],
-        window_start="",
-        window_end="",
-        duration_minutes=0,
-        lead_days=0,
-        poll_days=0,
-        candidates=0,
-        review=True,
-        review_days=0,
-    )
+async def alert_admins(
+    session: AsyncSession, bd: BotData, group: Group, error: GremiumError | None, *, key: str
+) -> None:
+    """Tell the organisers that a planned step needs a person (no coordinator, no dates)."""
+    for admin_id in sorted(bd.admins):
+        member = await member_repo.get_member_by_telegram_id(session, telegram_id=admin_id)
+        lang = bd.translator.get(member.language if member else None)
+        text = ctexts.alert(lang, group.name, error)
+        await outbox.enqueue(
+            session,
+            dedupe_key=f"{key}:admin{admin_id}",
+            kind="cadence_alert",
+            chat_id=admin_id,
+            payload=[text_part("⚠️ " + text)],
+            not_before=bd.clock.now(),
+            now=bd.clock.now(),
+            member_id=member.id if member else None,
+        )

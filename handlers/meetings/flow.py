@@ -16,6 +16,7 @@ from domain.ics import meeting_ics
 from domain.reminders import meeting_reminder_times
 from handlers.common import group_zone
 from handlers.context import BotData
+from handlers.meetings.rhythm import plan_group
 from handlers.notices import queue_message
 from handlers.polls import texts as ptexts
 from handlers.polls.view import text_part
@@ -50,8 +51,6 @@ async def fix_meeting(
 
 async def replan(session: AsyncSession, bd: BotData, group: Group) -> None:
     """Meetings and polls changed: plan the group's next cycle from them."""
-    from handlers.cadence.steps import plan_group  # cadence builds on this module
-
     await plan_group(session, bd, group)
 
 

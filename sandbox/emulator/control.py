@@ -7,18 +7,61 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol
 
 from aiohttp import web
 
-from sandbox.emulator.client import ChatMessage
+from sandbox.emulator.client import ChatMessage, UserHandle
+from sandbox.emulator.groups import GroupHandle, UserRef
 from sandbox.emulator.serialize import user_json
+from sandbox.emulator.server import RecordedCall
 from sandbox.emulator.spec import UploadedFile
-from sandbox.emulator.state import SentFile
+from sandbox.emulator.state import SentFile, UserState, World
+from sandbox.emulator.updates import Webhook
 
-if TYPE_CHECKING:
-    from sandbox.emulator.emulator import Emulator
+
+class Emulator(Protocol):
+    """What the control API uses of :class:`sandbox.emulator.emulator.Emulator` (which serves
+    these routes, so this module does not import it)."""
+
+    api_root: str
+    bot: UserState
+    world: World
+
+    @property
+    def calls(self) -> list[RecordedCall]: ...
+    @property
+    def webhook(self) -> Webhook: ...
+    @property
+    def pending_updates(self) -> list[dict[str, Any]]: ...
+    @property
+    def users(self) -> list[UserHandle]: ...
+    def get_user(self, user_id: int) -> UserHandle: ...
+    def messages(self, chat_id: int) -> list[ChatMessage]: ...
+    def user(
+        self,
+        user_id: int,
+        first_name: str,
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "de",
+        started: bool = True,
+    ) -> UserHandle: ...
+    def group_chat(
+        self,
+        chat_id: int,
+        title: str,
+        *,
+        type: str = "group",
+        members: Iterable[UserRef] = (),
+        admins: Iterable[UserRef] = (),
+        creator: UserRef | None = None,
+        username: str | None = None,
+        bot_status: str = "member",
+    ) -> GroupHandle: ...
+
 
 Route = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -15,7 +15,7 @@ from sqlmodel import SQLModel, col, select
 from bot.config import InitialGroup
 from domain.cadence import Rhythm
 from domain.clock import FakeClock
-from handlers.cadence.steps import plan_all
+from handlers.meetings.rhythm import plan_all
 from sandbox.emulator import UserHandle
 from storage import outbox, tasks
 from storage.db import SessionMaker

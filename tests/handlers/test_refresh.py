@@ -4,9 +4,8 @@ reused, and a refresh pass always loads anew."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.telegram_bot import GremiumBot
