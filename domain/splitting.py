@@ -72,6 +72,12 @@ def visible_length(source: str) -> int:
     return sum(atom.width for atom in _atoms(source))
 
 
+def strip_tags(source: str) -> str:
+    """The text a reader sees of HTML ``source``: tags dropped, entities such as ``&amp;``
+    turned back into their characters (for toasts and excerpts, which show no formatting)."""
+    return "".join(atom.char for atom in _atoms(source))
+
+
 def _is_flag_half(char: str) -> bool:
     return len(char) == 1 and 0x1F1E6 <= ord(char) <= 0x1F1FF  # regional indicator
 

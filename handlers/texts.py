@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.errors import GremiumError
 from domain.i18n import Lang, LazyText
+from domain.splitting import strip_tags
 from storage.groups import GroupSummary
 from storage.models import Group, Member, Membership, Role
 
@@ -148,7 +149,4 @@ def members_header(lang: Lang, group: Group, count: int) -> str:
 
 def plain(html_text: str) -> str:
     """HTML to plain text, for callback answers (toasts) which Telegram shows unformatted."""
-    import re
-    from html import unescape
-
-    return unescape(re.sub(r"<[^>]+>", "", html_text))
+    return strip_tags(html_text)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from domain.delivery import split_message, visible_length
 from domain.i18n import Lang
+from domain.splitting import strip_tags
 from storage.models import Announcement, AnnouncementStatus, ContentKind, DeliveryStatus
 
 CAPTION_LIMIT = 1024
@@ -122,11 +123,7 @@ def listing_line(
 
 
 def _excerpt(announcement: Announcement, limit: int = 60) -> str:
-    import re
-    from html import unescape
-
-    text = unescape(re.sub(r"<[^>]+>", "", announcement.text_html or "")).strip()
-    text = " ".join(text.split())
+    text = " ".join(strip_tags(announcement.text_html or "").split())
     if not text:
         return "📎" if announcement.content_kind != ContentKind.TEXT else ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
