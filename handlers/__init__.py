@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import errors, inputs
+from handlers import buttons, errors, inputs
 from handlers.admin import groups as admin
 from handlers.admin import status
 from handlers.announcements import compose as announce
@@ -17,25 +17,24 @@ from handlers.polls import compose as polls
 from handlers.polls import manage as poll_manage
 from handlers.polls import remind as poll_remind
 from handlers.polls import settings as poll_settings
-from handlers.polls import voting
 from handlers.privacy import commands as privacy
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add every handler. Order matters: the first matching handler in a group wins."""
-    start.register(app)  # /start, consent, /help and blocked/unblocked updates
-    voting.register(app)  # Yes / Maybe / No: the most frequent update, so looked at early
-    membership.register(app)  # /groups, /join, /leave, /mygroups and their buttons
+    start.register(app)  # /start, /help and blocked/unblocked updates
+    buttons.register(app)  # every button, one table (handlers/buttons.py): looked at early
+    membership.register(app)  # /groups, /join, /leave, /mygroups
     admin.register(app)  # organiser and coordinator commands
     status.register(app)  # /status for the organisers
-    privacy.register(app)  # /privacy, /mydata, /forgetme, /language and their buttons
+    privacy.register(app)  # /privacy, /mydata, /forgetme, /language
     links.register(app)  # /link and /unlink in group chats, supergroup migration
-    announce.register(app)  # /announce, /cancel and the announcement buttons
+    announce.register(app)  # /announce, /cancel
     announce_list.register(app)  # /announcements
-    polls.register(app)  # /poll and the buttons of a poll being composed
-    poll_manage.register(app)  # /polls and the coordinators' poll buttons
+    polls.register(app)  # /poll
+    poll_manage.register(app)  # /polls
     poll_remind.register(app)  # /remind
-    meetings.register(app)  # /meetings, attendance, move and cancel
+    meetings.register(app)  # /meetings
     schedule.register(app)  # /schedule: each group's meeting rhythm
     poll_settings.register(app)  # /settings: quorum, confirmation, reminder hours
     inputs.register(app)  # private free text: input for what is being composed; after commands

@@ -9,13 +9,13 @@ from html import escape
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from domain.errors import GremiumError
 from domain.slugs import MAX_SLUG, is_slug, slugify
 from handlers import keyboards, menus, replies, texts
-from handlers.callback_data import ArchiveGroup, Dismiss
-from handlers.callbacks import decode, matches
+from handlers.callback_data import ArchiveGroup
+from handlers.callbacks import decode
 from handlers.common import Actor, load_actor, require_admin, require_group_manager, resolve_group
 from handlers.context import Context
 from handlers.meetings.flow import replan
@@ -293,5 +293,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("addcoordinator", addcoordinator_command, filters=msg))
     app.add_handler(CommandHandler("removecoordinator", removecoordinator_command, filters=msg))
     app.add_handler(CommandHandler("members", members_command, filters=private))
-    app.add_handler(CallbackQueryHandler(archive_button, pattern=matches(ArchiveGroup)))
-    app.add_handler(CallbackQueryHandler(dismiss_button, pattern=matches(Dismiss)))

@@ -6,7 +6,7 @@ import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from domain.dates import parse_moment
 from domain.errors import GremiumError
@@ -14,7 +14,7 @@ from domain.i18n import Lang
 from handlers.announcements import texts as atexts
 from handlers.announcements.release import release
 from handlers.callback_data import AnnounceAction, AnnounceStep, AnnounceTarget
-from handlers.callbacks import decode, encode, matches
+from handlers.callbacks import decode, encode
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
 from runtime.sending import send_part
@@ -320,5 +320,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("announce", announce_command, filters=private))
     app.add_handler(CommandHandler("cancel", cancel_command, filters=private))
-    app.add_handler(CallbackQueryHandler(target_button, pattern=matches(AnnounceTarget)))
-    app.add_handler(CallbackQueryHandler(action_button, pattern=matches(AnnounceAction)))

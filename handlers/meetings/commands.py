@@ -7,12 +7,12 @@ from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from domain.dates import parse_candidates
 from domain.errors import GremiumError
 from handlers.callback_data import Attend, MeetingManage, MeetingStep
-from handlers.callbacks import decode, encode, matches
+from handlers.callbacks import decode, encode
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
 from handlers.meetings.flow import announce_meeting, replan
@@ -176,5 +176,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("meetings", meetings_command, filters=private))
-    app.add_handler(CallbackQueryHandler(attend_button, pattern=matches(Attend)))
-    app.add_handler(CallbackQueryHandler(manage_button, pattern=matches(MeetingManage)))

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from domain.errors import GremiumError
 from handlers import keyboards, texts
 from handlers.callback_data import ToggleMembership
-from handlers.callbacks import decode, matches
+from handlers.callbacks import decode
 from handlers.common import Actor, load_actor, resolve_group
 from handlers.context import BotData, Context
 from handlers.polls.flow import invite
@@ -165,4 +165,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("join", join_command, filters=private))
     app.add_handler(CommandHandler("leave", leave_command, filters=private))
     app.add_handler(CommandHandler("mygroups", mygroups_command, filters=private))
-    app.add_handler(CallbackQueryHandler(toggle_button, pattern=matches(ToggleMembership)))

@@ -8,7 +8,6 @@ from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     filters,
@@ -17,7 +16,7 @@ from telegram.ext import (
 from domain.i18n import Lang
 from handlers import keyboards, menus, texts
 from handlers.callback_data import Consent
-from handlers.callbacks import decode, matches
+from handlers.callbacks import decode
 from handlers.commands import commands_for
 from handlers.common import Actor, load_actor
 from handlers.context import BotData, Context
@@ -154,5 +153,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("start", start_command, filters=private))
     app.add_handler(CommandHandler("help", help_command, filters=filters.UpdateType.MESSAGE))
-    app.add_handler(CallbackQueryHandler(consent_button, pattern=matches(Consent)))
     app.add_handler(ChatMemberHandler(bot_blocked_update, ChatMemberHandler.MY_CHAT_MEMBER))

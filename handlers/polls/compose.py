@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from domain.dates import (
     TimeWindow,
@@ -20,7 +20,7 @@ from domain.errors import GremiumError
 from domain.i18n import N_, Lang
 from domain.suggest import suggest_dates
 from handlers.callback_data import PollDraftAction, PollStep, PollTarget
-from handlers.callbacks import decode, encode, matches
+from handlers.callbacks import decode, encode
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
 from handlers.polls import texts as ptexts
@@ -297,5 +297,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("poll", poll_command, filters=private))
-    app.add_handler(CallbackQueryHandler(target_button, pattern=matches(PollTarget)))
-    app.add_handler(CallbackQueryHandler(draft_button, pattern=matches(PollDraftAction)))

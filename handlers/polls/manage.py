@@ -8,13 +8,13 @@ from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from domain.dates import parse_candidates
 from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers.callback_data import ChooseOption, PollManage, PollManageStep, RemoveOption
-from handlers.callbacks import decode, encode, matches
+from handlers.callbacks import decode, encode
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
 from handlers.meetings.flow import fix_meeting, replan
@@ -321,6 +321,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add this module's handlers."""
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler("polls", polls_command, filters=private))
-    app.add_handler(CallbackQueryHandler(manage_button, pattern=matches(PollManage)))
-    app.add_handler(CallbackQueryHandler(remove_option_button, pattern=matches(RemoveOption)))
-    app.add_handler(CallbackQueryHandler(choose_button, pattern=matches(ChooseOption)))

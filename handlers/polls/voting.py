@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Update, User
-from telegram.ext import Application, CallbackQueryHandler
 
 from domain.errors import GremiumError
 from domain.i18n import Lang
 from domain.voting import Refusal, VoteTarget, vote_refusal
 from handlers.callback_data import VoteAction
-from handlers.callbacks import decode, matches
+from handlers.callbacks import decode
 from handlers.common import group_zone, load_actor
 from handlers.context import BotData, Context
 from handlers.polls import texts as ptexts
@@ -110,8 +109,3 @@ def _refuse(
     if refusal is Refusal.REMOVED:
         raise GremiumError("This date was removed from the poll.")
     raise GremiumError("Only members of {group} can vote in this poll.", group=group.name)
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add this module's handlers."""
-    app.add_handler(CallbackQueryHandler(vote_button, pattern=matches(VoteAction)))

@@ -7,13 +7,13 @@ import logging
 from html import escape
 
 from telegram import CallbackQuery, InputFile, Update, User
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, filters
 
 from domain.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, normalize_language
 from domain.retention import months_before
 from handlers import keyboards, menus
 from handlers.callback_data import ChooseLanguage, ConfirmForget
-from handlers.callbacks import decode, matches, microseconds
+from handlers.callbacks import decode, microseconds
 from handlers.common import load_actor
 from handlers.context import BotData, Context
 from handlers.membership.start import greeting
@@ -198,5 +198,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("mydata", mydata_command, filters=private))
     app.add_handler(CommandHandler("forgetme", forgetme_command, filters=private))
     app.add_handler(CommandHandler("language", language_command, filters=private))
-    app.add_handler(CallbackQueryHandler(forget_button, pattern=matches(ConfirmForget)))
-    app.add_handler(CallbackQueryHandler(language_button, pattern=matches(ChooseLanguage)))
