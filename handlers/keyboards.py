@@ -17,8 +17,8 @@ from handlers.callback_data import (
     ToggleMembership,
 )
 from handlers.callbacks import encode, microseconds
-from storage.groups import GroupSummary
 from storage.models import Group, Member
+from storage.summaries import GroupSummary
 
 
 def button(text: str, data: Callback) -> InlineKeyboardButton:

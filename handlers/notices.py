@@ -11,16 +11,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.delivery import quiet_hours_release
 from domain.i18n import Lang
 from handlers.common import group_zone
-from handlers.context import BotData
-from handlers.polls.view import text_part
+from handlers.services import Services
 from storage import meetings as meeting_repo
 from storage import outbox
 from storage.models import Group, Member
 
 
+def text_part(text: str, markup: Any = None) -> dict[str, Any]:
+    """A sendMessage payload part with HTML text and, optionally, a keyboard."""
+    params: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
+    if markup is not None:
+        params["reply_markup"] = markup.to_dict()
+    return {"method": "sendMessage", "params": params}
+
+
 async def queue_message(
     session: AsyncSession,
-    bd: BotData,
+    bd: Services,
     *,
     key: str,
     kind: str,
@@ -50,7 +57,7 @@ async def queue_message(
 
 async def notify_members(
     session: AsyncSession,
-    bd: BotData,
+    bd: Services,
     group: Group,
     *,
     key: str,

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.errors import GremiumError
 from domain.i18n import Lang, LazyText
 from domain.splitting import strip_tags
-from storage.groups import GroupSummary
+from handlers.services import Services
 from storage.models import Group, Member, Membership, Role
+from storage.summaries import GroupSummary
 
 BULLET = "•"
 #: Typed values are echoed in replies at most this long: a 4096-character text quoted back in
@@ -150,3 +153,44 @@ def members_header(lang: Lang, group: Group, count: int) -> str:
 def plain(html_text: str) -> str:
     """HTML to plain text, for callback answers (toasts) which Telegram shows unformatted."""
     return strip_tags(html_text)
+
+
+def greeting(lang: Lang, bd: Services, *, first_name: str, again: Member | None) -> str:
+    """The welcome with the short privacy notice; ``again`` for a member whose consent is for
+    an older version of the notice. Ends with /language, recognisable in any language."""
+    parts = [
+        welcome(lang, first_name=first_name, organisation=bd.organisation_name),
+        privacy_notice(lang, organisation=bd.organisation_name, contact=bd.organisation_contact),
+        "🌐 /language",
+    ]
+    if again is not None:
+        parts.insert(
+            0,
+            lang._(
+                "The privacy notice has changed. Please read it and agree again to keep "
+                "using the bot."
+            ),
+        )
+    return "\n\n".join(parts)
+
+
+def when(
+    lang: Lang, starts_at: datetime, ends_at: datetime | None, all_day: bool, tz: ZoneInfo
+) -> str:
+    """A date (and time range) in full: "Dienstag, 12. Januar 2027, 17:00–19:00"."""
+    if all_day:
+        return lang.day(starts_at.astimezone(tz).date()) + " · " + lang._("all day")
+    text = lang.when(starts_at, tz)
+    if ends_at is not None and ends_at > starts_at:
+        text += "–" + lang.clock(ends_at.astimezone(tz).time())
+    return text
+
+
+def details(lang: Lang, location: str | None, note: str | None) -> list[str]:
+    """The place and the note of a poll or meeting, one line each."""
+    lines = []
+    if location:
+        lines.append("📍 " + escape(location))
+    if note:
+        lines.append("📝 " + escape(note))
+    return lines

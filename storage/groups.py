@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
@@ -10,14 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Group, Member, Membership, Role
-
-
-@dataclass(frozen=True)
-class GroupSummary:
-    """A group with its member count, for lists."""
-
-    group: Group
-    member_count: int
+from storage.summaries import GroupSummary
 
 
 async def get_group(session: AsyncSession, *, group_id: int) -> Group | None:

@@ -20,6 +20,7 @@ from storage.models import (
     PollStatus,
     Vote,
 )
+from storage.summaries import Count
 
 #: Steps in which the author's next message is input for the poll.
 TEXT_STEPS = (
@@ -40,16 +41,6 @@ class NewOption:
     starts_at: datetime
     ends_at: datetime | None
     all_day: bool
-
-
-@dataclass(frozen=True)
-class Count:
-    """Yes / maybe / no of one option, counting only current members of the group."""
-
-    option_id: int
-    yes: int = 0
-    maybe: int = 0
-    no: int = 0
 
 
 async def create_draft(

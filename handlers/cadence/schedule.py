@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,6 +13,7 @@ from domain.dates import parse_time_window, parse_weekdays
 from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers import replies
+from handlers.arguments import NO, YES, split_args
 from handlers.cadence.steps import candidates_for
 from handlers.common import group_zone, load_actor, require_group_manager, resolve_group
 from handlers.context import BotData, Context
@@ -40,19 +40,6 @@ KEYS = {
     "dates": "candidates", "termine": "candidates",
     "review": "review", "prüfen": "review",
 }  # fmt: skip
-YES = {"yes", "ja", "on", "an", "true", "1"}
-NO = {"no", "nein", "off", "aus", "false", "0"}
-
-
-def split_args(text: str) -> list[str]:
-    """The words after the command; quotes keep a place with spaces together."""
-    try:
-        return shlex.split(text)[1:]
-    except ValueError:
-        raise GremiumError(
-            'A quotation mark is not closed. Write a place with spaces like place="Rathaus, '
-            'Raum 3".'
-        ) from None
 
 
 def _number(key: str, value: str) -> int:

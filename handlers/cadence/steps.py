@@ -20,9 +20,9 @@ from handlers.cadence import texts as ctexts
 from handlers.common import group_zone
 from handlers.context import BotData
 from handlers.meetings.rhythm import current_cycle, rhythm_of, step_time
+from handlers.notices import text_part
 from handlers.polls.compose import preview
 from handlers.polls.flow import busy_days, coordinators, open_poll, store_candidates
-from handlers.polls.view import text_part
 from storage import groups as group_repo
 from storage import members as member_repo
 from storage import outbox, tasks

@@ -15,8 +15,8 @@ from handlers.callback_data import Attend, MeetingManage, MeetingStep
 from handlers.callbacks import decode, encode
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
+from handlers.meetings import texts as mtexts
 from handlers.meetings.flow import announce_meeting, replan
-from handlers.polls import texts as ptexts
 from storage import groups as group_repo
 from storage import meetings as repo
 from storage import tasks
@@ -83,13 +83,13 @@ async def _view(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     lang, tz = actor.lang, group_zone(group, bd.timezone)
     assert meeting.id is not None
-    lines = [f"📅 <b>{escape(group.name)}</b>", ptexts.meeting_when(lang, meeting, tz)]
+    lines = [f"📅 <b>{escape(group.name)}</b>", mtexts.meeting_when(lang, meeting, tz)]
     if meeting.location:
         lines.append("📍 " + escape(meeting.location))
     try:
         await require_group_manager(session, actor, group)
     except GremiumError:
-        return "\n".join(lines), ptexts.attendance_keyboard(lang, meeting)
+        return "\n".join(lines), mtexts.attendance_keyboard(lang, meeting)
     coming, not_coming = await repo.attendance_counts(session, meeting_id=meeting.id)
     lines.append(
         lang._("👍 {coming} coming · 👎 {absent} not coming", coming=coming, absent=not_coming)
@@ -168,7 +168,7 @@ async def take_text(
     await replan(session, bd, group)
     return actor.lang._(
         "The meeting moved to {when}; everyone got the new calendar file.",
-        when=ptexts.meeting_when(actor.lang, meeting, tz),
+        when=mtexts.meeting_when(actor.lang, meeting, tz),
     )
 
 

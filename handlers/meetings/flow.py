@@ -16,10 +16,9 @@ from domain.ics import meeting_ics
 from domain.reminders import meeting_reminder_times
 from handlers.common import group_zone
 from handlers.context import BotData
+from handlers.meetings import texts as mtexts
 from handlers.meetings.rhythm import plan_group
-from handlers.notices import queue_message
-from handlers.polls import texts as ptexts
-from handlers.polls.view import text_part
+from handlers.notices import queue_message, text_part
 from storage import groups as group_repo
 from storage import meetings as meeting_repo
 from storage import tasks
@@ -102,11 +101,11 @@ async def announce_meeting(
             data = ics_for(bd, lang, meeting, group, cancel=cancelled)
             files[lang.code] = base64.b64encode(data).decode()
         if cancelled:
-            caption = ptexts.meeting_cancelled(lang, meeting, group, tz)
+            caption = mtexts.meeting_cancelled(lang, meeting, group, tz)
             markup = None
         else:
-            caption = ptexts.meeting_notice(lang, meeting, group, tz, changed=changed)
-            markup = ptexts.attendance_keyboard(lang, meeting)
+            caption = mtexts.meeting_notice(lang, meeting, group, tz, changed=changed)
+            markup = mtexts.attendance_keyboard(lang, meeting)
         params: dict[str, Any] = {
             "document": {"base64": files[lang.code], "filename": _ics_name(group, meeting, tz)},
             "caption": caption,
@@ -158,7 +157,7 @@ async def remind_meeting(session: AsyncSession, bd: BotData, meeting: Meeting, t
         if member.id in absent or member.unreachable_since is not None:
             continue
         lang = bd.translator.get(member.language)
-        text = ptexts.meeting_reminder(lang, meeting, group, tz)
+        text = mtexts.meeting_reminder(lang, meeting, group, tz)
         count += await queue_message(
             session,
             bd,
@@ -166,7 +165,7 @@ async def remind_meeting(session: AsyncSession, bd: BotData, meeting: Meeting, t
             kind="meeting_reminder",
             chat_id=member.telegram_id,
             member_id=member.id,
-            payload=[text_part(text, ptexts.attendance_keyboard(lang, meeting))],
+            payload=[text_part(text, mtexts.attendance_keyboard(lang, meeting))],
             quiet=False,
             group=group,
         )

@@ -19,10 +19,9 @@ from handlers.callback_data import Consent
 from handlers.callbacks import decode
 from handlers.commands import commands_for
 from handlers.common import Actor, load_actor
-from handlers.context import BotData, Context
+from handlers.context import Context
 from handlers.membership.groups import groups_view, join_group_text
 from storage import members as member_repo
-from storage.models import Member
 
 log = logging.getLogger(__name__)
 DEEP_LINK_PREFIX = "join-"
@@ -51,30 +50,9 @@ async def start_command(update: Update, context: Context) -> None:
                 text = await join_group_text(session, bd, actor, slug)
             markup = None
         else:
-            text = greeting(actor.lang, bd, first_name=user.first_name, again=actor.member)
+            text = texts.greeting(actor.lang, bd, first_name=user.first_name, again=actor.member)
             markup = keyboards.consent(actor.lang, slug)
     await message.reply_text(text, reply_markup=markup)
-
-
-def greeting(lang: Lang, bd: BotData, *, first_name: str, again: Member | None) -> str:
-    """The welcome with the short privacy notice; ``again`` for a member whose consent is for
-    an older version of the notice. Ends with /language, recognisable in any language."""
-    parts = [
-        texts.welcome(lang, first_name=first_name, organisation=bd.organisation_name),
-        texts.privacy_notice(
-            lang, organisation=bd.organisation_name, contact=bd.organisation_contact
-        ),
-        "🌐 /language",
-    ]
-    if again is not None:
-        parts.insert(
-            0,
-            lang._(
-                "The privacy notice has changed. Please read it and agree again to keep "
-                "using the bot."
-            ),
-        )
-    return "\n\n".join(parts)
 
 
 async def consent_button(update: Update, context: Context) -> None:

@@ -24,14 +24,13 @@ from handlers.callbacks import encode
 from handlers.common import group_zone
 from handlers.context import BotData
 from handlers.meetings.flow import fix_meeting, replan
-from handlers.notices import notify_members, queue_message
+from handlers.notices import notify_members, queue_message, text_part
 from handlers.polls import texts as ptexts
 from handlers.polls.view import (
     PollView,
     compact_tally_text,
     load_view,
     poll_payload,
-    text_part,
 )
 from storage import groups as group_repo
 from storage import meetings as meeting_repo
@@ -48,6 +47,7 @@ from storage.models import (
     PollStatus,
     TaskKind,
 )
+from storage.summaries import Count
 
 log = logging.getLogger(__name__)
 
@@ -142,11 +142,11 @@ async def remind(session: AsyncSession, bd: BotData, poll: Poll, tag: str) -> in
     )
 
 
-def _tallies(options: Sequence[PollOption], counts: dict[int, repo.Count]) -> list[OptionTally]:
+def _tallies(options: Sequence[PollOption], counts: dict[int, Count]) -> list[OptionTally]:
     result = []
     for option in options:
         assert option.id is not None
-        c = counts.get(option.id, repo.Count(option.id))
+        c = counts.get(option.id, Count(option.id))
         result.append(OptionTally(option.id, option.starts_at, c.yes, c.maybe, c.no))
     return result
 
@@ -198,7 +198,7 @@ async def ask_coordinators(
     poll: Poll,
     group: Group,
     options: Sequence[PollOption],
-    counts: dict[int, repo.Count],
+    counts: dict[int, Count],
     candidate_ids: Sequence[int],
 ) -> None:
     """Ask the coordinators to pick the date, with one button per candidate."""
@@ -214,7 +214,7 @@ async def ask_coordinators(
         rows = []
         for oid in candidate_ids:
             option = by_id[oid]
-            c = counts.get(oid, repo.Count(oid))
+            c = counts.get(oid, Count(oid))
             lines.append(
                 f"• {ptexts.option_when(lang, option, tz)}: ✅ {c.yes} · 🤔 {c.maybe} · ❌ {c.no}"
             )

@@ -17,6 +17,7 @@ from handlers.callback_data import ChooseOption, PollManage, PollManageStep, Rem
 from handlers.callbacks import decode, encode
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
+from handlers.meetings import texts as mtexts
 from handlers.meetings.flow import fix_meeting, replan
 from handlers.notices import notify_members
 from handlers.polls import texts as ptexts
@@ -144,7 +145,7 @@ async def _manage(
         tz = group_zone(group, bd.timezone)
         return lang._(
             "The poll is closed. The meeting is on {when}.",
-            when=ptexts.meeting_when(lang, meeting, tz),
+            when=mtexts.meeting_when(lang, meeting, tz),
         ), None
     if step == PollManageStep.REMIND:
         count = await remind(session, bd, poll, f"manual{bd.clock.now():%Y%m%d%H%M%S}")
@@ -310,7 +311,7 @@ async def choose_button(update: Update, context: Context) -> None:
         tz = group_zone(group, bd.timezone)
         reply = actor.lang._(
             "Fixed: {when}. Everyone gets the meeting with a calendar file.",
-            when=ptexts.meeting_when(actor.lang, meeting, tz),
+            when=mtexts.meeting_when(actor.lang, meeting, tz),
         )
     await query.answer()
     await query.edit_message_text(reply)

@@ -15,7 +15,7 @@ from telegram.ext import Application, CommandHandler, filters
 from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers import replies
-from handlers.cadence.schedule import NO, YES, split_args
+from handlers.arguments import NO, YES, split_args
 from handlers.common import load_actor, require_group_manager, resolve_group
 from handlers.context import BotData, Context
 from handlers.polls.compose import managed_groups

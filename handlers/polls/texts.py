@@ -1,39 +1,27 @@
-"""Rendering date polls and meetings in the reader's language. Pure: values in, HTML out."""
+"""Rendering date polls in the reader's language. Pure: values in, HTML out."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.i18n import Lang
-from handlers.callback_data import Attend, VoteAction
+from handlers import texts
+from handlers.callback_data import VoteAction
 from handlers.callbacks import encode
-from storage.models import Group, Meeting, Poll, PollOption, PollStatus
-from storage.polls import Count
+from storage.models import Group, Poll, PollOption, PollStatus
+from storage.summaries import Count
 
 ANSWER_MARK = {"yes": "✅", "maybe": "🤔", "no": "❌"}
 
 
-def when(
-    lang: Lang, starts_at: datetime, ends_at: datetime | None, all_day: bool, tz: ZoneInfo
-) -> str:
-    """A date (and time range) in full: "Dienstag, 12. Januar 2027, 17:00–19:00"."""
-    if all_day:
-        return lang.day(starts_at.astimezone(tz).date()) + " · " + lang._("all day")
-    text = lang.when(starts_at, tz)
-    if ends_at is not None and ends_at > starts_at:
-        text += "–" + lang.clock(ends_at.astimezone(tz).time())
-    return text
-
-
 def option_when(lang: Lang, option: PollOption, tz: ZoneInfo) -> str:
     """One option in full."""
-    return when(lang, option.starts_at, option.ends_at, option.all_day, tz)
+    return texts.when(lang, option.starts_at, option.ends_at, option.all_day, tz)
 
 
 def option_short(lang: Lang, option: PollOption, tz: ZoneInfo) -> str:
@@ -41,20 +29,6 @@ def option_short(lang: Lang, option: PollOption, tz: ZoneInfo) -> str:
     if option.all_day:
         return lang.short_weekday_day(option.starts_at.astimezone(tz).date())
     return lang.short_when(option.starts_at, tz)
-
-
-def meeting_when(lang: Lang, meeting: Meeting, tz: ZoneInfo) -> str:
-    """A meeting's date and time in full."""
-    return when(lang, meeting.starts_at, meeting.ends_at, meeting.all_day, tz)
-
-
-def _details(lang: Lang, location: str | None, note: str | None) -> list[str]:
-    lines = []
-    if location:
-        lines.append("📍 " + escape(location))
-    if note:
-        lines.append("📝 " + escape(note))
-    return lines
 
 
 def poll_message(
@@ -74,7 +48,7 @@ def poll_message(
     if reminder:
         lines += ["⏰ " + lang._("Reminder: please answer the date poll."), ""]
     lines.append("🗓 " + lang._("<b>{group}</b>: when shall we meet?", group=escape(group.name)))
-    lines += _details(lang, poll.location, poll.note)
+    lines += texts.details(lang, poll.location, poll.note)
     if poll.deadline is not None:
         lines.append(lang._("Please answer by {when}.", when=lang.when(poll.deadline, tz)))
     lines.append("")
@@ -172,57 +146,3 @@ def compact_tally(
     else:
         lines.append(lang._("Answer in your private chat with me."))
     return "\n".join(lines)
-
-
-def meeting_notice(
-    lang: Lang, meeting: Meeting, group: Group, tz: ZoneInfo, *, changed: bool = False
-) -> str:
-    """The meeting as everyone receives it (with the calendar file)."""
-    if changed:
-        head = lang._("<b>{group}</b>: the meeting has moved.", group=escape(group.name))
-    else:
-        head = lang._("<b>{group}</b>: the meeting is fixed.", group=escape(group.name))
-    lines = ["📅 " + head, meeting_when(lang, meeting, tz)]
-    lines += _details(lang, meeting.location, meeting.note)
-    lines += ["", lang._("Add it to your calendar with the file. Will you come?")]
-    return "\n".join(lines)
-
-
-def meeting_cancelled(lang: Lang, meeting: Meeting, group: Group, tz: ZoneInfo) -> str:
-    """A cancelled meeting."""
-    return "🚫 " + lang._(
-        "<b>{group}</b>: the meeting on {when} is cancelled.",
-        group=escape(group.name),
-        when=meeting_when(lang, meeting, tz),
-    )
-
-
-def meeting_reminder(lang: Lang, meeting: Meeting, group: Group, tz: ZoneInfo) -> str:
-    """A reminder before a meeting."""
-    lines = [
-        "⏰ "
-        + lang._(
-            "Reminder: <b>{group}</b> meets on {when}.",
-            group=escape(group.name),
-            when=meeting_when(lang, meeting, tz),
-        )
-    ]
-    lines += _details(lang, meeting.location, meeting.note)
-    return "\n".join(lines)
-
-
-def attendance_keyboard(lang: Lang, meeting: Meeting) -> InlineKeyboardMarkup:
-    """I'll come / I can't."""
-    assert meeting.id is not None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    "👍 " + lang._("I'll come"), callback_data=encode(Attend(meeting.id, True))
-                ),
-                InlineKeyboardButton(
-                    "👎 " + lang._("I can't"), callback_data=encode(Attend(meeting.id, False))
-                ),
-            ]
-        ]
-    )

@@ -11,19 +11,13 @@ from telegram import InlineKeyboardMarkup
 
 from domain.i18n import Lang
 from handlers.common import group_zone
+from handlers.notices import text_part
 from handlers.polls import texts as ptexts
 from handlers.services import Services
 from storage import groups as group_repo
 from storage import polls as repo
 from storage.models import Group, Member, Poll, PollOption, PollStatus
-
-
-def text_part(text: str, markup: Any = None) -> dict[str, Any]:
-    """A sendMessage payload part with HTML text and, optionally, a keyboard."""
-    params: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
-    if markup is not None:
-        params["reply_markup"] = markup.to_dict()
-    return {"method": "sendMessage", "params": params}
+from storage.summaries import Count
 
 
 @dataclass(frozen=True)
@@ -36,7 +30,7 @@ class PollView:
     poll: Poll
     group: Group
     options: list[PollOption]
-    counts: dict[int, repo.Count]
+    counts: dict[int, Count]
     answered: int
     total: int
     texts: dict[tuple[str, bool], str] = field(default_factory=dict, compare=False)

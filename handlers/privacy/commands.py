@@ -11,12 +11,11 @@ from telegram.ext import Application, CommandHandler, filters
 
 from domain.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, normalize_language
 from domain.retention import months_before
-from handlers import keyboards, menus
+from handlers import keyboards, menus, texts
 from handlers.callback_data import ChooseLanguage, ConfirmForget
 from handlers.callbacks import decode, microseconds
 from handlers.common import load_actor
 from handlers.context import BotData, Context
-from handlers.membership.start import greeting
 from handlers.privacy import texts as ptexts
 from storage import members as member_repo
 from storage import privacy as privacy_repo
@@ -166,7 +165,7 @@ async def _switch(
     if consented:
         await menus.refresh_chat_menu(context.bot, user.id, lang, level)
         return
-    text = greeting(lang, bd, first_name=user.first_name, again=member)
+    text = texts.greeting(lang, bd, first_name=user.first_name, again=member)
     markup = keyboards.consent(lang, None, chosen=True)
     await context.bot.send_message(user.id, text, reply_markup=markup)
 

@@ -21,8 +21,8 @@ from handlers.callbacks import decode, encode, microseconds
 from handlers.commands import Level
 from handlers.privacy import texts as ptexts
 from sandbox.emulator.htmlparse import ParseError, parse_html
-from storage.groups import GroupSummary
 from storage.models import Group, Member, Membership, Role
+from storage.summaries import GroupSummary
 from tests.locales.test_catalogues import LOCALES
 
 BERLIN = ZoneInfo("Europe/Berlin")
