@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import callback_data as cd
 from handlers.admin import groups as admin
+from handlers.announcements import actions as announce_actions
 from handlers.announcements import compose as announce
 from handlers.callbacks import decode
 from handlers.context import Context
@@ -45,7 +46,7 @@ ROUTES: Mapping[type, Button] = {
     cd.MeetingManage: meetings.manage_button,
     # announcements
     cd.AnnounceTarget: announce.target_button,
-    cd.AnnounceAction: announce.action_button,
+    cd.AnnounceAction: announce_actions.action_button,
     # privacy and language
     cd.ConfirmForget: privacy.forget_button,
     cd.ChooseLanguage: privacy.language_button,

@@ -1,4 +1,4 @@
-"""Announcements: /announce, the preview with Send / Schedule / Cancel, /cancel."""
+"""Announcements: /announce, choosing the group, the text and its preview, /cancel."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from telegram.ext import Application, CommandHandler, filters
 
 from domain.dates import parse_moment
 from domain.errors import GremiumError
-from domain.i18n import Lang
 from handlers.announcements import texts as atexts
-from handlers.announcements.release import release
-from handlers.callback_data import AnnounceAction, AnnounceStep, AnnounceTarget
+from handlers.announcements.keyboards import preview_keyboard
+from handlers.callback_data import AnnounceTarget
 from handlers.callbacks import decode, encode
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
@@ -60,7 +59,7 @@ async def announceable_groups(session: AsyncSession, actor: Actor) -> list[Group
     return [s.group for s in await group_repo.list_active_groups(session) if s.group.id in ids]
 
 
-async def _target_group(session: AsyncSession, actor: Actor, group_id: int | None) -> Group | None:
+async def target_group(session: AsyncSession, actor: Actor, group_id: int | None) -> Group | None:
     """The announcement's group after re-checking the actor may announce to it."""
     if not group_id:
         if not actor.is_admin:
@@ -81,7 +80,7 @@ async def target_button(update: Update, context: Context) -> None:
     bd = context.bot_data
     async with bd.sessionmaker.begin() as session:
         actor = await load_actor(session, bd, query.from_user)
-        group = await _target_group(session, actor, data.group_id)
+        group = await target_group(session, actor, data.group_id)
         await repo.open_draft(
             session,
             sender=actor.require_member(),
@@ -110,7 +109,7 @@ async def input_message(update: Update, context: Context) -> None:
             )
             await message.reply_text(reply)
             return
-        group = await _target_group(session, actor, draft.group_id)
+        group = await target_group(session, actor, draft.group_id)
         if draft.status == AnnouncementStatus.AWAITING_TIME:
             text = await _schedule(session, bd, actor, draft, group, message.text or "")
         else:
@@ -153,32 +152,6 @@ async def _send_preview(
         await send_part(context.bot, actor.user.id, part)
 
 
-def preview_keyboard(lang: Lang, draft: Announcement, has_chat: bool) -> InlineKeyboardMarkup:
-    """Send / Schedule / Cancel, the urgent switch and, with a linked chat, the pin switch."""
-    assert draft.id is not None
-
-    def button(label: str, step: AnnounceStep) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            label, callback_data=encode(AnnounceAction(step, draft.id or 0))
-        )
-
-    urgent = lang._("Urgent: on") if draft.urgent else lang._("Urgent: off")
-    switches = [button(("🔔 " if draft.urgent else "🔕 ") + urgent, AnnounceStep.URGENT)]
-    if has_chat:
-        pin = lang._("Pin in group chat: on") if draft.pin else lang._("Pin in group chat: off")
-        switches.append(button("📌 " + pin, AnnounceStep.PIN))
-    return InlineKeyboardMarkup(
-        [
-            [
-                button("✅ " + lang._("Send"), AnnounceStep.SEND),
-                button("🕒 " + lang._("Schedule"), AnnounceStep.SCHEDULE),
-                button("✖️ " + lang._("Cancel"), AnnounceStep.CANCEL),
-            ],
-            switches,
-        ]
-    )
-
-
 async def _schedule(
     session: AsyncSession,
     bd: BotData,
@@ -199,95 +172,6 @@ async def _schedule(
         scheduled_for=when,
     )
     return atexts.scheduled(actor.lang, actor.lang.when(when, tz))
-
-
-async def action_button(update: Update, context: Context) -> None:
-    """Send, Schedule, Cancel, the urgent switch, and cancelling a scheduled announcement."""
-    query = update.callback_query
-    if query is None or not isinstance(data := decode(query.data), AnnounceAction):
-        return
-    bd = context.bot_data
-    async with bd.sessionmaker.begin() as session:
-        actor = await load_actor(session, bd, query.from_user)
-        draft = await repo.get_announcement(session, announcement_id=data.announcement_id)
-        if draft is None:
-            raise GremiumError("This button is no longer valid. Please use the newest message.")
-        await _check_owner(session, actor, draft)
-        await _target_group(session, actor, draft.group_id)
-        note, keep_buttons, released = await _apply(session, bd, actor, draft, data.step)
-        has_chat = bool(await repo.linked_chats(session, group_id=draft.group_id))
-    await query.answer(note)
-    if keep_buttons and query.message is not None:
-        await query.edit_message_reply_markup(
-            reply_markup=preview_keyboard(actor.lang, draft, has_chat)
-        )
-    elif query.message is not None:
-        await query.edit_message_reply_markup(reply_markup=None)
-    if data.step == AnnounceStep.SCHEDULE and note:
-        example = _example(actor.lang.code)
-        await context.bot.send_message(actor.user.id, atexts.ask_for_time(actor.lang, example))
-    if released:
-        bd.dispatcher.wake()
-        await bd.reports.post(data.announcement_id)
-
-
-async def _check_owner(session: AsyncSession, actor: Actor, draft: Announcement) -> None:
-    """Only the sender (or an organiser) may act on an announcement."""
-    member = actor.require_member()
-    if draft.sender_id != member.id and not actor.is_admin:
-        raise GremiumError("This is someone else's announcement.")
-
-
-async def _apply(
-    session: AsyncSession, bd: BotData, actor: Actor, draft: Announcement, step: AnnounceStep
-) -> tuple[str, bool, bool]:
-    """Do what the button says; return (toast, keep the buttons, released)."""
-    assert draft.id is not None
-    lang, aid = actor.lang, draft.id
-    preview = (AnnouncementStatus.PREVIEW,)
-    if step == AnnounceStep.URGENT and draft.status == AnnouncementStatus.PREVIEW:
-        draft.urgent = not draft.urgent
-        session.add(draft)
-        return (lang._("Urgent: on") if draft.urgent else lang._("Urgent: off")), True, False
-    if step == AnnounceStep.PIN and draft.status == AnnouncementStatus.PREVIEW:
-        draft.pin = not draft.pin
-        session.add(draft)
-        on = lang._("Pin in group chat: on")
-        return (on if draft.pin else lang._("Pin in group chat: off")), True, False
-    if step == AnnounceStep.SEND:
-        if not await repo.transition(
-            session, announcement_id=aid, from_status=preview, to_status=AnnouncementStatus.SENDING
-        ):
-            raise GremiumError("This announcement was already sent or cancelled.")
-        count = await release(session, bd, draft)
-        return (
-            lang.ngettext("Sending to {n} recipient.", "Sending to {n} recipients.", count),
-            False,
-            True,
-        )
-    if step == AnnounceStep.SCHEDULE:
-        if not await repo.transition(
-            session,
-            announcement_id=aid,
-            from_status=preview,
-            to_status=AnnouncementStatus.AWAITING_TIME,
-        ):
-            raise GremiumError("This announcement was already sent or cancelled.")
-        return lang._("When should it go out?"), False, False
-    if step in (AnnounceStep.CANCEL, AnnounceStep.UNSCHEDULE):
-        if not await repo.transition(
-            session,
-            announcement_id=aid,
-            from_status=(*repo.UNFINISHED, AnnouncementStatus.SCHEDULED),
-            to_status=AnnouncementStatus.CANCELLED,
-        ):
-            raise GremiumError("This announcement was already sent or cancelled.")
-        return lang._("Cancelled. Nothing was sent."), False, False
-    raise GremiumError("This announcement was already sent or cancelled.")
-
-
-def _example(lang: str) -> str:
-    return "24.12. 09:00, morgen 9:00" if lang == "de" else "24.12. 09:00, tomorrow 9am"
 
 
 async def cancel_command(update: Update, context: Context) -> None:
