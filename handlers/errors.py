@@ -93,8 +93,10 @@ async def unknown_command(update: Update, context: Context) -> None:
         return
     if message.chat.type != ChatType.PRIVATE:
         return
+    command, _, addressee = message.text.split(maxsplit=1)[0].partition("@")
+    if addressee and addressee.casefold() != (context.bot.username or "").casefold():
+        return  # addressed to another bot: not ours to answer
     lang = await _lang_of(update, context)
-    command = message.text.split(maxsplit=1)[0].split("@", 1)[0]
     await message.reply_text(
         lang._("I do not know the command {command}. /help lists what I can do.", command=command)
     )

@@ -1,0 +1,70 @@
+"""The first hour with Gremium (issue 18, points 3 to 14): replies that tell the truth."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from storage.models import GroupRhythm
+from tests.e2e.harness import ADMIN_ID, World
+from tests.e2e.helpers import consented, member_of
+
+
+async def test_schedule_with_only_a_group_shows_and_keeps(world: World) -> None:
+    """`/schedule bildung` shows the rhythm and saves nothing; weekdays are read and shown in the
+    member's language. Planted: the old path that saved a default rhythm for a bare group."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    jana = await consented(world, 7201, "Jana", language="de", username="jana")
+    await world.send(admin, "/addcoordinator bildung @jana")
+    shown = await world.send(jana, "/schedule bildung")
+    assert shown.text.startswith("Treffen-Rhythmus")
+    assert "/schedule bildung meetings=3 weekdays=Di,Do time=16:00-19:00" in shown.text
+    assert "Gespeichert" not in shown.text
+    async with world.sessionmaker() as session:
+        assert (await session.exec(select(GroupRhythm))).all() == []
+    saved = await world.send(jana, "/schedule bildung weekdays=dienstag,DO")
+    assert saved.text.startswith("Gespeichert.")
+    assert "Di, Do 16:00–19:00" in saved.text
+    shown = await world.send(jana, "/schedule bildung")
+    assert "Di, Do 16:00–19:00" in shown.text and "Gespeichert" not in shown.text
+    async with world.sessionmaker() as session:
+        (row,) = (await session.exec(select(GroupRhythm))).all()
+    assert list(row.weekdays) == [1, 3]
+    olga_view = await world.send(admin, "/schedule kultur")
+    assert "weekdays=Tue,Thu" in olga_view.text
+    await world.send(admin, "/schedule kultur weekdays=tuesday,thu")
+    assert "Tue, Thu 4:00" in (await world.send(admin, "/schedule kultur")).text
+
+
+async def test_polls_in_private_does_not_send_to_the_private_chat(world: World) -> None:
+    """/polls in the coordinator's private chat has no "Answer in your private chat" line.
+    Planted: the group-chat wording in the coordinator's status."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    hana = await consented(world, 7202, "Hana", username="hana")
+    await world.send(admin, "/addcoordinator bildung @hana")
+    await world.send(hana, "/poll")
+    await world.press(hana, "Bildung")
+    preview = await world.send(hana, "12.01.2027 17:00\n14.01.2027 17:00")
+    await world.press(hana, next(x for x in preview.button_labels if x.startswith("✅ Send")))
+    status = await world.send(hana, "/polls")
+    assert "date poll" in status.text and "Closes on" in status.text
+    assert "private chat" not in status.text
+
+
+async def test_commands_for_another_bot_are_ignored(world: World) -> None:
+    """/mygroups@OtherBot gets no answer, in a group chat or a private one; addressed to this bot
+    it works. Planted: the unknown-command reply for commands addressed to other bots."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    hana = await consented(world, 7203, "Hana", username="hana")
+    await world.send(admin, "/addcoordinator bildung @hana")
+    chat = world.emu.group_chat(-710, "AG Bildung", admins=[hana.id])
+    await world.send_in(hana, chat.chat_id, "/link bildung")
+    before = len(chat.messages)
+    await hana.send("/mygroups@OtherBot", chat=chat.chat_id)
+    await world.settle()
+    assert [m.text for m in chat.messages[before:] if m.from_bot] == []
+    reply = await world.send_in(hana, chat.chat_id, "/mygroups@gremium_bot")
+    assert reply.text.startswith("Your working groups") and "Bildung" in reply.text
+    mine = len(hana.bot_messages)
+    await world.send(hana, "/mygroups@OtherBot")
+    assert len(hana.bot_messages) == mine
+    assert "Your working groups" in (await world.send(hana, "/mygroups@gremium_bot")).text
