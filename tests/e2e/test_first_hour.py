@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlmodel import select
 
 from storage.models import GroupRhythm
 from tests.e2e.harness import ADMIN_ID, World
-from tests.e2e.helpers import consented, member_of
+from tests.e2e.helpers import consented
 
 
 async def test_schedule_with_only_a_group_shows_and_keeps(world: World) -> None:
@@ -68,3 +70,25 @@ async def test_commands_for_another_bot_are_ignored(world: World) -> None:
     await world.send(hana, "/mygroups@OtherBot")
     assert len(hana.bot_messages) == mine
     assert "Your working groups" in (await world.send(hana, "/mygroups@gremium_bot")).text
+
+
+async def test_mydata_shows_local_times_with_their_offset(world: World) -> None:
+    """/mydata gives every time in the group's zone with its offset, winter and summer alike.
+    Planted: times exported in UTC ("+00:00")."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    hana = await consented(world, 7204, "Hana", username="hana")
+    await world.send(admin, "/addcoordinator bildung @hana")
+    await world.send(hana, "/poll")
+    await world.press(hana, "Bildung")
+    preview = await world.send(hana, "13.07.2027 17:00")
+    await world.press(hana, next(x for x in preview.button_labels if x.startswith("✅ Send")))
+    poll = next(m for m in reversed(hana.bot_messages) if "when shall we meet?" in m.text)
+    await hana.press("pv:y:1", message=poll)
+    await world.settle()
+    reply = await world.send(hana, "/mydata")
+    assert reply.document is not None
+    data = json.loads(reply.document.content)
+    assert data["exported_at"] == "2026-11-24T10:00:00+01:00"
+    assert data["memberships"][0]["joined_at"] == "2026-11-24T10:00:00+01:00"
+    assert data["votes"][0]["date"] == "2027-07-13T17:00:00+02:00"
+    assert "+00:00" not in reply.document.content.decode()
