@@ -123,6 +123,7 @@ def parse_candidates(
     example = _example(now, tz)
     seen: dict[tuple[datetime, bool], int] = {}
     options: list[Candidate] = []
+    problems: list[GremiumError] = []  # every bad line is reported at once
     for line, entry in _entries(text, lang):
         written = read(entry, lang)
         try:
@@ -131,24 +132,29 @@ def parse_candidates(
             day = place(written, entry, tz=tz, now=now, lang=lang)
         except Problem as bad:
             params = {"text": entry, "example": example, **bad.params}
-            raise GremiumError(_LINE_MESSAGES[bad.kind], line=line, **params) from None
+            problems.append(GremiumError(_LINE_MESSAGES[bad.kind], line=line, **params))
+            continue
         if written.start is None:
             option = Candidate.whole_day(day, tz)
         else:
             end = to_utc(day, written.end, tz) if written.end else None
             option = Candidate.timed(to_utc_forward(day, written.start, tz), end)
         if (key := (option.begins, option.all_day)) in seen:
-            raise GremiumError(
+            problems.append(GremiumError(
                 'Line {line}: "{text}" is the same date as line {first}.',
                 line=line, text=entry, first=seen[key],
-            )  # fmt: skip
+            ))  # fmt: skip
+            continue
         if len(options) == MAX_OPTIONS:
-            raise GremiumError(
+            problems.append(GremiumError(
                 "Line {line}: a poll can have at most {max} dates. Remove some.",
                 line=line, max=MAX_OPTIONS,
-            )  # fmt: skip
+            ))  # fmt: skip
+            break
         seen[key] = line
         options.append(option)
+    if problems:
+        raise GremiumError.all_of(problems)
     if not options:
         raise GremiumError(
             "Please send at least one date, one per line, like {example}.", example=example

@@ -6,7 +6,7 @@ import json
 
 from sqlmodel import select
 
-from storage.models import GroupRhythm
+from storage.models import GroupRhythm, PollOption
 from tests.e2e.harness import ADMIN_ID, World
 from tests.e2e.helpers import consented
 
@@ -92,3 +92,26 @@ async def test_mydata_shows_local_times_with_their_offset(world: World) -> None:
     assert data["memberships"][0]["joined_at"] == "2026-11-24T10:00:00+01:00"
     assert data["votes"][0]["date"] == "2027-07-13T17:00:00+02:00"
     assert "+00:00" not in reply.document.content.decode()
+
+
+async def test_every_bad_line_of_a_date_list_is_reported(world: World) -> None:
+    """A typed list with three bad lines gets one reply naming all three; nothing is stored.
+    Planted: stopping at the first bad line."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    hana = await consented(world, 7205, "Hana", username="hana")
+    await world.send(admin, "/addcoordinator bildung @hana")
+    await world.send(hana, "/poll")
+    await world.press(hana, "Bildung")
+    bad = await world.send(
+        hana, "12.01.2027 17:00\nirgendwann\n01.01.2020 17:00\n12.01.2027 17:00\n30.02.2027"
+    )
+    assert bad.text.split("\n") == [
+        'Line 2: I could not read "irgendwann" as a date. Write it like 01.12.2026 17:00.',
+        'Line 3: "01.01.2020 17:00" is in the past.',
+        'Line 4: "12.01.2027 17:00" is the same date as line 1.',
+        'Line 5: "30.02.2027" is not a date in the calendar.',
+    ]
+    async with world.sessionmaker() as session:
+        assert (await session.exec(select(PollOption))).all() == []
+    fixed = await world.send(hana, "12.01.2027 17:00\n14.01.2027 17:00")
+    assert fixed.text.startswith("Preview: this is what the members will get.")
