@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlmodel import select
 
-from storage.models import GroupRhythm, PollOption
+from sandbox.emulator import UserHandle
+from storage.models import GroupRhythm, Meeting, MeetingStatus, PollOption
 from tests.e2e.harness import ADMIN_ID, World
-from tests.e2e.helpers import consented
+from tests.e2e.helpers import consented, member_of
 
 
 async def test_schedule_with_only_a_group_shows_and_keeps(world: World) -> None:
@@ -115,3 +117,44 @@ async def test_every_bad_line_of_a_date_list_is_reported(world: World) -> None:
         assert (await session.exec(select(PollOption))).all() == []
     fixed = await world.send(hana, "12.01.2027 17:00\n14.01.2027 17:00")
     assert fixed.text.startswith("Preview: this is what the members will get.")
+
+
+async def _meeting_for(world: World, hana: UserHandle, member: UserHandle) -> None:
+    """Hana's poll with one date closes; the meeting on 12 January 2027 is fixed."""
+    await world.send(hana, "/poll")
+    await world.press(hana, "Bildung")
+    preview = await world.send(hana, "12.01.2027 17:00")
+    await world.press(hana, next(x for x in preview.button_labels if x.startswith("✅ Send")))
+    poll = next(m for m in reversed(member.bot_messages) if "when shall we meet?" in m.text)
+    await member.press("pv:y:1", message=poll)
+    await world.tick(timedelta(days=11))
+
+
+async def test_cancelling_a_meeting_asks_first(world: World) -> None:
+    """ "✖️ Cancel meeting" asks; "Keep the meeting" changes nothing; only "Yes, cancel it"
+    cancels and tells everyone. Planted: cancelling on the first tap."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    hana = await consented(world, 7206, "Hana", username="hana")
+    await world.send(admin, "/addcoordinator bildung @hana")
+    mia = await consented(world, 7207, "Mia")
+    await member_of(world, mia, "bildung")
+    await _meeting_for(world, hana, mia)
+    await world.send(hana, "/meetings")
+    asked = await world.press(hana, "✖️ Cancel meeting")
+    assert asked.text == (
+        "Cancel the meeting of Bildung on Tuesday, January 12, 2027, 5:00\u202fPM–7:00\u202fPM? "
+        "Every member will be told."
+    )
+    assert asked.button_labels == ["✖️ Yes, cancel it", "Keep the meeting"]
+    async with world.sessionmaker() as session:
+        assert (await session.exec(select(Meeting))).one().status == MeetingStatus.SCHEDULED
+    assert not any("is cancelled" in (m.caption or m.text) for m in mia.bot_messages)
+    kept = await world.press(hana, "Keep the meeting", message=asked)
+    assert kept.text.startswith("📅 Bildung\nTuesday, January 12, 2027")
+    assert kept.button_labels == ["🗓 Move", "✖️ Cancel meeting"]
+    await world.press(hana, "✖️ Cancel meeting", message=kept)
+    await world.press(hana, "✖️ Yes, cancel it")
+    assert "The meeting is cancelled; everyone was told." in [m.text for m in hana.bot_messages]
+    async with world.sessionmaker() as session:
+        assert (await session.exec(select(Meeting))).one().status == MeetingStatus.CANCELLED
+    assert any("is cancelled" in (m.caption or "") for m in mia.bot_messages)
