@@ -58,6 +58,10 @@ async def attend_button(update: Update, context: Context) -> None:
         else actor.lang._("Thank you for letting us know.")
     )
     await query.answer(note)
+    # The answer stays visible on the message after the toast fades.
+    await query.edit_message_reply_markup(
+        ptexts.attendance_keyboard(actor.lang, meeting, data.coming)
+    )
 
 
 async def meetings_command(update: Update, context: Context) -> None:
@@ -89,7 +93,9 @@ async def _view(
     try:
         await require_group_manager(session, actor, group)
     except GremiumError:
-        return "\n".join(lines), ptexts.attendance_keyboard(lang, meeting)
+        member_id = actor.require_member().id or 0
+        mine = await repo.answer_of(session, meeting_id=meeting.id, member_id=member_id)
+        return "\n".join(lines), ptexts.attendance_keyboard(lang, meeting, mine)
     coming, not_coming = await repo.attendance_counts(session, meeting_id=meeting.id)
     lines.append(
         lang._("👍 {coming} coming · 👎 {absent} not coming", coming=coming, absent=not_coming)

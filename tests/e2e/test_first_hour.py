@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from sandbox.emulator import UserHandle
-from storage.models import GroupRhythm, Meeting, MeetingStatus, PollOption
+from storage.models import Attendance, GroupRhythm, Meeting, MeetingStatus, PollOption
 from tests.e2e.harness import ADMIN_ID, World
 from tests.e2e.helpers import consented, member_of
 
@@ -127,6 +127,7 @@ async def _meeting_for(world: World, hana: UserHandle, member: UserHandle) -> No
     await world.press(hana, next(x for x in preview.button_labels if x.startswith("✅ Send")))
     poll = next(m for m in reversed(member.bot_messages) if "when shall we meet?" in m.text)
     await member.press("pv:y:1", message=poll)
+    await world.settle()
     await world.tick(timedelta(days=11))
 
 
@@ -158,3 +159,29 @@ async def test_cancelling_a_meeting_asks_first(world: World) -> None:
     async with world.sessionmaker() as session:
         assert (await session.exec(select(Meeting))).one().status == MeetingStatus.CANCELLED
     assert any("is cancelled" in (m.caption or "") for m in mia.bot_messages)
+
+
+async def test_the_members_answer_stays_on_the_meeting_notice(world: World) -> None:
+    """After "I'll come" the notice marks it; changing to "I can't" moves the mark; /meetings and
+    the reminder show it too. Planted: only the toast, no mark on the message."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    hana = await consented(world, 7208, "Hana", username="hana")
+    await world.send(admin, "/addcoordinator bildung @hana")
+    mia = await consented(world, 7209, "Mia")
+    await member_of(world, mia, "bildung")
+    await _meeting_for(world, hana, mia)
+    notice = next(m for m in mia.bot_messages if m.document is not None)
+    assert notice.button_labels == ["👍 I'll come", "👎 I can't"]
+    marked = await world.press(mia, "👍 I'll come", message=notice)
+    assert mia.callback_answers[-1].text == "See you there!"
+    assert marked.message_id == notice.message_id
+    assert marked.button_labels == ["[👍 I'll come]", "👎 I can't"]
+    assert (await world.send(mia, "/meetings")).button_labels == ["[👍 I'll come]", "👎 I can't"]
+    await world.tick(timedelta(days=38))  # 7 days before: the reminder keeps her mark
+    reminder = next(m for m in mia.bot_messages if m.text.startswith("⏰ Reminder: Bildung meets"))
+    assert reminder.button_labels == ["[👍 I'll come]", "👎 I can't"]
+    changed = await world.press(mia, "👎 I can't", message=notice)
+    assert changed.button_labels == ["👍 I'll come", "[👎 I can't]"]
+    async with world.sessionmaker() as session:
+        (answer,) = (await session.exec(select(Attendance))).all()
+    assert answer.coming is False
