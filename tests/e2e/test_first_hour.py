@@ -8,7 +8,15 @@ from datetime import timedelta
 from sqlmodel import select
 
 from sandbox.emulator import UserHandle
-from storage.models import Attendance, GroupRhythm, Meeting, MeetingStatus, PollOption
+from storage.models import (
+    Attendance,
+    GroupRhythm,
+    Meeting,
+    MeetingStatus,
+    Poll,
+    PollOption,
+    PollStatus,
+)
 from tests.e2e.harness import ADMIN_ID, World
 from tests.e2e.helpers import consented, member_of
 
@@ -185,3 +193,40 @@ async def test_the_members_answer_stays_on_the_meeting_notice(world: World) -> N
     async with world.sessionmaker() as session:
         (answer,) = (await session.exec(select(Attendance))).all()
     assert answer.coming is False
+
+
+async def test_a_closed_poll_leaves_no_vote_buttons_anywhere(world: World) -> None:
+    """Original and reminder copies lose their vote buttons at the close (the group chat's
+    tally has none); a stale ✅ on a reminder is answered "this poll closed". Planted: only
+    the original copy redrawn at the close."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    hana = await consented(world, 7210, "Hana", username="hana")
+    await world.send(admin, "/addcoordinator bildung @hana")
+    mia, max_ = await consented(world, 7211, "Mia"), await consented(world, 7212, "Max")
+    for user in (mia, max_):
+        await member_of(world, user, "bildung")
+    chat = world.emu.group_chat(-720, "AG Bildung", admins=[hana.id], members=[mia.id])
+    await world.send_in(hana, chat.chat_id, "/link bildung")
+    await world.send(hana, "/poll")
+    await world.press(hana, "Bildung")
+    preview = await world.send(hana, "12.01.2027 17:00\n14.01.2027 17:00")
+    await world.press(hana, next(x for x in preview.button_labels if x.startswith("✅ Send")))
+    await world.send(hana, "/remind")
+    poll = next(m for m in reversed(max_.bot_messages) if "when shall we meet?" in m.text)
+    await max_.press("pv:y:1", message=poll)
+    await world.settle()
+    await world.tick(timedelta(days=9, hours=6))  # the 48-hour reminder goes out too
+    reminders = [m for m in mia.bot_messages if m.text.startswith("⏰ Reminder: please answer")]
+    assert len(reminders) == 2 and all(m.buttons for m in reminders)
+    await world.tick(timedelta(days=2))  # past the deadline: closed
+    async with world.sessionmaker() as session:
+        assert (await session.exec(select(Poll))).one().status == PollStatus.CLOSED
+    copies = [m for m in mia.bot_messages if "when shall we meet?" in m.text]
+    assert len(copies) == 4  # the poll, the manual reminder, 48 and 6 hours before
+    for copy in copies:
+        assert copy.buttons == [], copy.text
+        assert "🔒 The poll is closed." in copy.text
+    assert all(m.buttons == [] for m in chat.messages if m.from_bot)
+    await mia.press_data(reminders[0].message_id, "pv:y:2")
+    await world.settle()
+    assert mia.callback_answers[-1].text.startswith("This poll closed on")
