@@ -16,6 +16,7 @@ from domain.dates import (
     parse_deadline,
     parse_duration,
 )
+from domain.delivery import quiet_hours_release
 from domain.errors import GremiumError
 from domain.i18n import N_, Lang
 from domain.suggest import suggest_dates
@@ -282,6 +283,19 @@ async def _draft_step(
         return lang._("The poll was cancelled. Nothing was sent.")
     if step == PollStep.SEND:
         count = await open_poll(session, bd, poll)
+        group = await group_repo.get_group(session, group_id=poll.group_id)
+        tz = group_zone(group, bd.timezone)
+        now = bd.clock.now()
+        release = quiet_hours_release(now, tz, *bd.quiet_hours)
+        if release > now:  # the invitations wait for the morning: nobody has it yet
+            return lang.ngettext(
+                "The poll is open. Because of the quiet hours, {n} member gets it at {time}. "
+                "/polls shows its progress.",
+                "The poll is open. Because of the quiet hours, {n} members get it at {time}. "
+                "/polls shows its progress.",
+                count,
+                time=lang.clock(release.astimezone(tz).time()),
+            )
         return lang.ngettext(
             "The poll is open: {n} member received it. /polls shows its progress.",
             "The poll is open: {n} members received it. /polls shows its progress.",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
 from sandbox.emulator import UserHandle
 from storage.models import (
     Attendance,
+    Delivery,
     GroupRhythm,
     Meeting,
     MeetingStatus,
@@ -230,3 +231,39 @@ async def test_a_closed_poll_leaves_no_vote_buttons_anywhere(world: World) -> No
     await mia.press_data(reminders[0].message_id, "pv:y:2")
     await world.settle()
     assert mia.callback_answers[-1].text.startswith("This poll closed on")
+
+
+async def test_quiet_hours_are_named_in_the_replies(world: World) -> None:
+    """At 21:00 the delivery report says what waits and until when, and the poll does not claim
+    that members got it; at 08:00 it goes out and the report finishes. Planted: the plain
+    "waiting: 5" and "5 members received it" at night."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    hana = await consented(world, 7213, "Hana", username="hana")
+    await world.send(admin, "/addcoordinator bildung @hana")
+    members = [await consented(world, 7220 + i, f"N{i}") for i in range(5)]
+    for user in members:
+        await member_of(world, user, "bildung")
+    world.clock.set(datetime(2026, 11, 24, 20, 0, tzinfo=UTC))  # 21:00 in Herne
+    await world.send(hana, "/announce")
+    await world.press(hana, "Bildung")
+    await world.send(hana, "Bitte morgen lesen")
+    await world.press(hana, "✅ Send")
+    report = next(m for m in reversed(hana.bot_messages) if "Delivery of the" in m.text)
+    assert "⏳ waiting: 5 — until 8:00\u202fAM (quiet hours)" in report.text
+    await world.send(hana, "/poll")
+    await world.press(hana, "Bildung")
+    preview = await world.send(hana, "12.01.2027 17:00\n14.01.2027 17:00")
+    await world.press(hana, next(x for x in preview.button_labels if x.startswith("✅ Send")))
+    assert hana.last.text == (
+        "The poll is open. Because of the quiet hours, 6 members get it at 8:00\u202fAM. "
+        "/polls shows its progress."
+    )
+    assert not any("when shall we meet?" in m.text for u in members for m in u.bot_messages)
+    async with world.sessionmaker() as session:
+        rows = (await session.exec(select(Delivery).where(Delivery.kind == "poll_invite"))).all()
+    assert {r.not_before for r in rows} == {datetime(2026, 11, 25, 7, 0, tzinfo=UTC)}
+    await world.tick(datetime(2026, 11, 25, 7, 1, tzinfo=UTC) - world.clock.now())
+    assert all(any("when shall we meet?" in m.text for m in u.bot_messages) for u in members)
+    report = next(m for m in hana.bot_messages if m.message_id == report.message_id)
+    assert "✅ delivered: 5" in report.text and "Finished." in report.text
+    assert "quiet hours" not in report.text
