@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+import icalendar
 from sqlmodel import select
 
+from bot.config import InitialGroup
+from domain.cadence import Rhythm
+from domain.clock import FakeClock
+from domain.localtime import BERLIN
 from sandbox.emulator import UserHandle
+from storage.db import SessionMaker
 from storage.models import (
     Attendance,
     Delivery,
@@ -18,7 +24,7 @@ from storage.models import (
     PollOption,
     PollStatus,
 )
-from tests.e2e.harness import ADMIN_ID, World
+from tests.e2e.harness import ADMIN_ID, GROUPS, World, running_bot
 from tests.e2e.helpers import consented, member_of
 
 
@@ -267,3 +273,99 @@ async def test_quiet_hours_are_named_in_the_replies(world: World) -> None:
     report = next(m for m in hana.bot_messages if m.message_id == report.message_id)
     assert "✅ delivered: 5" in report.text and "Finished." in report.text
     assert "quiet hours" not in report.text
+
+
+BILDUNG = InitialGroup(
+    "bildung",
+    "Bildung",
+    Rhythm(
+        weekdays=(0, 2),
+        window_start=time(17),
+        window_end=time(19),
+        duration_minutes=120,
+        location="Rathaus Herne, Friedrich-Ebert-Platz 2",
+    ),
+)
+
+
+async def test_suggestions_follow_the_rhythm_and_leave_room(
+    database_url: str, sessionmaker: SessionMaker, clock: FakeClock
+) -> None:
+    """ "Suggest dates" for "3 weeks" offers only Bildung's Mondays and Wednesdays, 17-19, late
+    enough for the poll, the notice and both reminders; the configured place is the default in
+    the poll, the notice and the .ics. Planted: suggestions from tomorrow on Tue/Thu with the
+    10-day deadline; no default place."""
+    groups = (*(g for g in GROUPS if g.slug != "bildung"), BILDUNG)
+    async with running_bot(
+        database_url=database_url, sessionmaker=sessionmaker, clock=clock, groups=groups
+    ) as world:
+        admin = await consented(world, ADMIN_ID, "Olga")
+        hana = await consented(world, 7230, "Hana", username="hana")
+        await world.send(admin, "/addcoordinator bildung @hana")
+        mia = await consented(world, 7231, "Mia")
+        await member_of(world, mia, "bildung")
+        await world.send(hana, "/poll")
+        ask = await world.press(hana, "Bildung")
+        await world.press(hana, "💡 Suggest dates", message=ask)
+        preview = await world.send(hana, "3 weeks")
+        assert preview.text.startswith("Preview: this is what the members will get.")
+        assert "📍 Rathaus Herne, Friedrich-Ebert-Platz 2" in preview.text
+        async with world.sessionmaker() as session:
+            poll = (await session.exec(select(Poll))).one()
+            options = (await session.exec(select(PollOption).order_by(PollOption.id))).all()  # type: ignore[arg-type]
+        local = [o.starts_at.astimezone(BERLIN) for o in options]
+        assert [d.date() for d in local] == [
+            date(2026, 12, 7),
+            date(2026, 12, 9),
+            date(2026, 12, 14),
+        ]
+        assert {
+            (d.hour, o.ends_at.astimezone(BERLIN).hour)
+            for d, o in zip(local, options, strict=True)
+        } == {(17, 19)}
+        assert poll.deadline == datetime(2026, 11, 29, 17, 0, tzinfo=UTC)  # Sun 18:00 in Herne
+        assert poll.location == "Rathaus Herne, Friedrich-Ebert-Platz 2"
+        await world.press(hana, next(x for x in preview.button_labels if x.startswith("✅ Send")))
+        invite = next(m for m in reversed(mia.bot_messages) if "when shall we meet?" in m.text)
+        assert "📍 Rathaus Herne, Friedrich-Ebert-Platz 2" in invite.text
+        await mia.press(f"pv:y:{options[0].id}", message=invite)
+        await world.settle()
+        await world.tick(poll.deadline + timedelta(minutes=1) - world.clock.now())
+        notice = next(m for m in mia.bot_messages if m.document is not None)
+        assert "📍 Rathaus Herne, Friedrich-Ebert-Platz 2" in (notice.caption or "")
+        event = icalendar.Calendar.from_ical(notice.document.content).walk("VEVENT")[0]
+        assert str(event["LOCATION"]) == "Rathaus Herne, Friedrich-Ebert-Platz 2"
+        meeting_at = datetime(2026, 12, 7, 16, 0, tzinfo=UTC)
+        assert meeting_at - notice.date >= timedelta(days=7)
+        for day in (30, 36):  # 7 days and 1 day before, 10:00 in Herne
+            await world.tick(
+                datetime(2026, 11, 1, 9, 1, tzinfo=UTC)
+                + timedelta(days=day - 1)
+                - world.clock.now()
+            )
+        reminders = [m for m in mia.bot_messages if m.text.startswith("⏰ Reminder: Bildung")]
+        assert [m.date.astimezone(BERLIN).date() for m in reminders] == [
+            date(2026, 11, 30),
+            date(2026, 12, 6),
+        ]
+        assert all("📍 Rathaus Herne" in m.text for m in reminders)
+        assert world.spec_problems() == []
+
+
+async def test_a_period_without_room_is_refused_clearly(world: World) -> None:
+    """ "1 week" leaves no room for a poll before the meeting: the reply names the first
+    possible day. Planted: suggestions inside the week with a deadline the day before."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    hana = await consented(world, 7232, "Hana", username="hana")
+    await world.send(admin, "/addcoordinator bildung @hana")
+    await world.send(hana, "/poll")
+    ask = await world.press(hana, "Bildung")
+    await world.press(hana, "💡 Suggest dates", message=ask)
+    reply = await world.send(hana, "1 week")
+    assert reply.text == (
+        "This period is too short: the poll, the meeting notice and the reminders need time, "
+        "so the first date can be on Dec 5, 2026 at the earliest. Choose a period that ends "
+        "later, for example 6 weeks."
+    )
+    async with world.sessionmaker() as session:
+        assert (await session.exec(select(PollOption))).all() == []
