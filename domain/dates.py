@@ -292,7 +292,8 @@ def parse_deadline(
 
 def parse_weekdays(text: str, *, lang: str = "de") -> tuple[int, ...]:
     """Read weekdays such as "Di, Do" or "Mo-Fr" into sorted numbers, Monday = 0."""
-    pieces = [p for p in re.split(r"[\s,;/&+]+|(-)", clean(text).replace(".", " ")) if p]
+    # "،" is the Arabic comma: "الثلاثاء، الخميس".
+    pieces = [p for p in re.split(r"[\s,;/&+،]+|(-)", clean(text).replace(".", " ")) if p]
     found: set[int] = set()
     previous: int | None = None
     pending_range = False

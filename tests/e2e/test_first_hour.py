@@ -52,6 +52,11 @@ async def test_schedule_with_only_a_group_shows_and_keeps(world: World) -> None:
     assert "weekdays=Tue,Thu" in olga_view.text
     await world.send(admin, "/schedule kultur weekdays=tuesday,thu")
     assert "Tue, Thu 4:00" in (await world.send(admin, "/schedule kultur")).text
+    emre = await consented(world, 7240, "Emre", language="tr", username="emre")
+    await world.send(admin, "/addcoordinator gesundheit @emre")
+    assert "weekdays=Sal,Per" in (await world.send(emre, "/schedule gesundheit")).text
+    await world.send(emre, "/schedule gesundheit weekdays=salı,PERŞEMBE")
+    assert "Sal, Per 16:00" in (await world.send(emre, "/schedule gesundheit")).text
 
 
 async def test_polls_in_private_does_not_send_to_the_private_chat(world: World) -> None:
