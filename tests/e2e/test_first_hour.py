@@ -75,8 +75,9 @@ async def test_polls_in_private_does_not_send_to_the_private_chat(world: World) 
 
 
 async def test_commands_for_another_bot_are_ignored(world: World) -> None:
-    """/mygroups@OtherBot gets no answer, in a group chat or a private one; addressed to this bot
-    it works. Planted: the unknown-command reply for commands addressed to other bots."""
+    """/mygroups@OtherBot gets no answer in a group chat, and in a private chat the answer says
+    whom it was for (not "I do not know the command"); addressed to this bot it works, in both.
+    Planted: the unknown-command reply for commands addressed to other bots."""
     admin = await consented(world, ADMIN_ID, "Olga")
     hana = await consented(world, 7203, "Hana", username="hana")
     await world.send(admin, "/addcoordinator bildung @hana")
@@ -88,9 +89,10 @@ async def test_commands_for_another_bot_are_ignored(world: World) -> None:
     assert [m.text for m in chat.messages[before:] if m.from_bot] == []
     reply = await world.send_in(hana, chat.chat_id, "/mygroups@gremium_bot")
     assert reply.text.startswith("Your working groups") and "Bildung" in reply.text
-    mine = len(hana.bot_messages)
-    await world.send(hana, "/mygroups@OtherBot")
-    assert len(hana.bot_messages) == mine
+    private = await world.send(hana, "/mygroups@OtherBot")  # in a private chat: said so
+    assert private.text == (
+        "/mygroups is addressed to another bot (@OtherBot), not to me. /help lists what I can do."
+    )
     assert "Your working groups" in (await world.send(hana, "/mygroups@gremium_bot")).text
 
 
