@@ -127,17 +127,17 @@ async def manage_button(update: Update, context: Context) -> None:
         group = await group_repo.get_group(session, group_id=meeting.group_id)
         assert group is not None and meeting.id is not None
         await require_group_manager(session, actor, group)
-        if data.step in (MeetingStep.CANCEL, MeetingStep.KEEP):
-            text, markup = (
-                _cancel_question(bd, actor, meeting, group)
-                if data.step == MeetingStep.CANCEL
-                else await _view(session, bd, actor, meeting, group)
-            )
-            await query.answer()
-            await query.edit_message_text(text, reply_markup=markup)
-            return
-        reply = await _cancel_or_move(session, bd, actor, meeting, group, data.step)
+        shown: tuple[str, InlineKeyboardMarkup | None] | None = None
+        if data.step == MeetingStep.CANCEL:
+            shown = _cancel_question(bd, actor, meeting, group)
+        elif data.step == MeetingStep.KEEP:
+            shown = await _view(session, bd, actor, meeting, group)
+        else:
+            reply = await _cancel_or_move(session, bd, actor, meeting, group, data.step)
     await query.answer()
+    if shown is not None:  # the question, or the meeting again: in place, nothing changed
+        await query.edit_message_text(shown[0], reply_markup=shown[1])
+        return
     await query.edit_message_reply_markup(reply_markup=None)
     await context.bot.send_message(query.from_user.id, reply)
     bd.dispatcher.wake()
