@@ -312,14 +312,22 @@ async def test_suggestions_follow_the_rhythm_and_leave_room(
         mia = await consented(world, 7231, "Mia")
         await member_of(world, mia, "bildung")
         await world.send(hana, "/poll")
+        await world.press(hana, "Bildung")
+        typed = await world.send(hana, "12.01.2027 17:00")  # typed dates get the place too
+        assert "📍 Rathaus Herne, Friedrich-Ebert-Platz 2" in typed.text
+        await world.send(hana, "/poll")  # starts over: this draft is dropped
         ask = await world.press(hana, "Bildung")
         await world.press(hana, "💡 Suggest dates", message=ask)
         preview = await world.send(hana, "3 weeks")
         assert preview.text.startswith("Preview: this is what the members will get.")
         assert "📍 Rathaus Herne, Friedrich-Ebert-Platz 2" in preview.text
         async with world.sessionmaker() as session:
-            poll = (await session.exec(select(Poll))).one()
-            options = (await session.exec(select(PollOption).order_by(PollOption.id))).all()  # type: ignore[arg-type]
+            poll = (await session.exec(select(Poll).where(Poll.status == PollStatus.DRAFT))).one()
+            options = (
+                await session.exec(
+                    select(PollOption).where(PollOption.poll_id == poll.id).order_by(PollOption.id)  # type: ignore[arg-type]
+                )
+            ).all()
         local = [o.starts_at.astimezone(BERLIN) for o in options]
         assert [d.date() for d in local] == [
             date(2026, 12, 7),
