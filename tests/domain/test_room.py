@@ -23,7 +23,8 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Tuesday, 10:00 in Herne
     ],
 )
 def test_the_period_starts_late_enough(first: date, last: date, expected: date) -> None:
-    """The first possible day is 3 poll days and 8 notice days after today."""
+    """The first possible day is 3 poll days and 8 notice days after today. Planted: a notice
+    lead of 7 days (the 7-day reminder would come before the notice)."""
     assert MIN_POLL_DAYS + NOTICE_LEAD_DAYS == 11
     assert period_with_room(first, last, now=NOW, tz=BERLIN, lang="en") == (expected, last)
 
@@ -58,7 +59,8 @@ def test_a_period_without_room_is_refused() -> None:
 def test_the_deadline_leaves_room_for_notice_and_reminders(
     first: datetime, deadline: datetime
 ) -> None:
-    """The poll closes in time for the notice to come a week ahead and both reminders after."""
+    """The poll closes in time for the notice to come a week ahead and both reminders after.
+    Planted: the plain ten-day deadline (it fell after the earliest date's reminders)."""
     assert deadline_with_room(NOW, first, BERLIN) == deadline
     reminders = meeting_reminder_times(first, now=deadline, tz=BERLIN)
     assert len(reminders) == 2 and all(r > deadline for r in reminders)
