@@ -82,7 +82,10 @@ def create_users(emu: Emulator) -> None:
 
 async def seed(emu: Emulator, settle: Callable[[], Awaitable[None]]) -> None:
     """Walk every persona through consent and joining, appoint the coordinators, link a chat."""
-    for p in PERSONAS:
+    names = {g.slug: g.name for g in CONFERENCE_GROUPS}
+    # Everyone joins by tapping the groups on the list the consent shows, which then shows the
+    # counts as they are; the organiser goes last, so her list counts everyone who joined.
+    for p in sorted(PERSONAS, key=lambda p: p is ORGANISER):
         user = emu.get_user(p.id)
         await user.send("/start")
         await settle()
@@ -90,8 +93,11 @@ async def seed(emu: Emulator, settle: Callable[[], Awaitable[None]]) -> None:
         assert consent is not None and consent.buttons, "the greeting has no consent button"
         await user.press(consent.buttons[0][0][0], message=consent.message_id)
         await settle()
+        listing = user.last
+        assert listing is not None, "the consent shows no group list"
         for slug in p.groups:
-            await user.send(f"/join {slug}")
+            label = next(b for b in listing.button_labels if names[slug] in b)
+            await user.press(label, message=listing.message_id)
             await settle()
     organiser = emu.get_user(ORGANISER.id)
     for p in PERSONAS:

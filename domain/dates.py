@@ -21,10 +21,12 @@ from domain.localtime import (
     local_now,
     midnight,
     require_aware,
+    show_date,
     show_weekday,
     to_utc,
     to_utc_forward,
 )
+from domain.reminders import MEETING_OFFSETS_DAYS
 
 MAX_OPTIONS = 12
 
@@ -123,6 +125,7 @@ def parse_candidates(
     example = _example(now, tz)
     seen: dict[tuple[datetime, bool], int] = {}
     options: list[Candidate] = []
+    problems: list[GremiumError] = []  # every bad line is reported at once
     for line, entry in _entries(text, lang):
         written = read(entry, lang)
         try:
@@ -131,24 +134,29 @@ def parse_candidates(
             day = place(written, entry, tz=tz, now=now, lang=lang)
         except Problem as bad:
             params = {"text": entry, "example": example, **bad.params}
-            raise GremiumError(_LINE_MESSAGES[bad.kind], line=line, **params) from None
+            problems.append(GremiumError(_LINE_MESSAGES[bad.kind], line=line, **params))
+            continue
         if written.start is None:
             option = Candidate.whole_day(day, tz)
         else:
             end = to_utc(day, written.end, tz) if written.end else None
             option = Candidate.timed(to_utc_forward(day, written.start, tz), end)
         if (key := (option.begins, option.all_day)) in seen:
-            raise GremiumError(
+            problems.append(GremiumError(
                 'Line {line}: "{text}" is the same date as line {first}.',
                 line=line, text=entry, first=seen[key],
-            )  # fmt: skip
+            ))  # fmt: skip
+            continue
         if len(options) == MAX_OPTIONS:
-            raise GremiumError(
+            problems.append(GremiumError(
                 "Line {line}: a poll can have at most {max} dates. Remove some.",
                 line=line, max=MAX_OPTIONS,
-            )  # fmt: skip
+            ))  # fmt: skip
+            break
         seen[key] = line
         options.append(option)
+    if problems:
+        raise GremiumError.all_of(problems)
     if not options:
         raise GremiumError(
             "Please send at least one date, one per line, like {example}.", example=example
@@ -227,6 +235,42 @@ def default_deadline(now: datetime, first: datetime, tz: ZoneInfo = BERLIN) -> d
     return deadline
 
 
+#: A suggested meeting lies at least this many days after its poll closes, so that the notice
+#: comes well ahead and both meeting reminders (7 days and 1 day before) go out after it.
+NOTICE_LEAD_DAYS = max(MEETING_OFFSETS_DAYS) + 1
+#: A poll whose dates were suggested stays open at least this many days.
+MIN_POLL_DAYS = 3
+
+
+def period_with_room(
+    first: date, last: date, *, now: datetime, tz: ZoneInfo = BERLIN, lang: str = "de"
+) -> tuple[date, date]:
+    """The part of a period in which suggested dates leave room for the poll (at least
+    :data:`MIN_POLL_DAYS` days), the meeting notice and both reminders before the meeting.
+    Raises :class:`GremiumError` naming the first possible day if nothing of it is left."""
+    require_aware(now, "now")
+    earliest = local_now(now, tz).date() + timedelta(days=MIN_POLL_DAYS + NOTICE_LEAD_DAYS)
+    if last < earliest:
+        raise GremiumError(
+            "This period is too short: the poll, the meeting notice and the reminders need "
+            "time, so the first date can be on {day} at the earliest. Choose a period that "
+            "ends later, for example 6 weeks.",
+            day=show_date(earliest, lang),
+        )
+    return max(first, earliest), last
+
+
+def deadline_with_room(now: datetime, first: datetime, tz: ZoneInfo = BERLIN) -> datetime:
+    """The deadline of a poll with suggested dates: as :func:`default_deadline`, but at the
+    latest :data:`NOTICE_LEAD_DAYS` days before the day of the first date ``first``."""
+    require_aware(now, "now")
+    require_aware(first, "first")
+    today = local_now(now, tz).date()
+    latest = local_now(first, tz).date() - timedelta(days=NOTICE_LEAD_DAYS)
+    day = min(today + timedelta(days=DEFAULT_POLL_DAYS), latest)
+    return to_utc_forward(day, DEFAULT_DEADLINE_AT, tz)
+
+
 def parse_deadline(
     text: str,
     *,
@@ -248,7 +292,8 @@ def parse_deadline(
 
 def parse_weekdays(text: str, *, lang: str = "de") -> tuple[int, ...]:
     """Read weekdays such as "Di, Do" or "Mo-Fr" into sorted numbers, Monday = 0."""
-    pieces = [p for p in re.split(r"[\s,;/&+]+|(-)", clean(text).replace(".", " ")) if p]
+    # "،" is the Arabic comma: "الثلاثاء، الخميس".
+    pieces = [p for p in re.split(r"[\s,;/&+،]+|(-)", clean(text).replace(".", " ")) if p]
     found: set[int] = set()
     previous: int | None = None
     pending_range = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date
 
 #: The zone a group lives in unless it says otherwise.
@@ -68,6 +69,12 @@ def show_weekday(day: date | int, lang: str) -> str:
     if isinstance(day, int):
         day = date(2024, 1, 1) + timedelta(days=day)  # 1 January 2024 was a Monday
     return str(format_date(day, format="EEEE", locale=lang))
+
+
+def short_weekday(day: int, lang: str) -> str:
+    """A weekday number (Monday = 0) as its abbreviation in ``lang``, written as people type it
+    into a command: "Di", "Tue", "вт" (CLDR's trailing dot dropped)."""
+    return str(Locale.parse(lang).days["format"]["abbreviated"][day]).rstrip(".")
 
 
 def show_time(at: time) -> str:

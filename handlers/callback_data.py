@@ -146,7 +146,10 @@ class MeetingStep(enum.StrEnum):
     """What a coordinator does with a meeting."""
 
     MOVE = "v"
+    #: Asks first: "Cancel the meeting for everyone?"
     CANCEL = "x"
+    CONFIRM_CANCEL = "c"
+    KEEP = "k"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from html import escape
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -93,11 +94,23 @@ async def unknown_command(update: Update, context: Context) -> None:
         return
     if message.chat.type != ChatType.PRIVATE:
         return
+    command, _, addressee = message.text.split(maxsplit=1)[0].partition("@")
     lang = await _lang_of(update, context)
-    command = message.text.split(maxsplit=1)[0].split("@", 1)[0]
-    await message.reply_text(
-        lang._("I do not know the command {command}. /help lists what I can do.", command=command)
-    )
+    if addressee and addressee.casefold() != (context.bot.username or "").casefold():
+        # Not a command of ours that we lack: it is for another bot (in a group chat, where
+        # other bots listen, it is not answered at all).
+        text = lang._(
+            "{command} is addressed to another bot (@{bot}), not to me. /help lists what I can "
+            "do.",
+            command=escape(command),
+            bot=escape(addressee),
+        )
+    else:
+        text = lang._(
+            "I do not know the command {command}. /help lists what I can do.",
+            command=escape(command),
+        )
+    await message.reply_text(text)
 
 
 async def empty_button(update: Update, context: Context) -> None:

@@ -22,8 +22,9 @@ MAX_ECHO = 200
 
 
 def error(lang: Lang, err: GremiumError) -> str:
-    """A domain error's message, with every user-supplied value escaped."""
-    return render_lazy(lang, err.text)
+    """A domain error's message (every problem it found, a line each), with every
+    user-supplied value escaped."""
+    return "\n".join(render_lazy(lang, text) for text in (err.text, *err.more))
 
 
 def render_lazy(lang: Lang, text: LazyText) -> str:

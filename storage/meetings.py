@@ -158,6 +158,26 @@ async def attendance_counts(session: AsyncSession, *, meeting_id: int) -> tuple[
     return int(table.get(True, 0)), int(table.get(False, 0))
 
 
+async def coming_ids(session: AsyncSession, *, meeting_id: int) -> set[int]:
+    """Members who said they come."""
+    result = await session.exec(
+        select(Attendance.member_id).where(
+            Attendance.meeting_id == meeting_id, col(Attendance.coming).is_(True)
+        )
+    )
+    return {member_id for member_id in result.all() if member_id is not None}
+
+
+async def answer_of(session: AsyncSession, *, meeting_id: int, member_id: int) -> bool | None:
+    """Whether the member said they come (True), cannot (False), or has not answered (None)."""
+    result = await session.exec(
+        select(Attendance.coming).where(
+            Attendance.meeting_id == meeting_id, Attendance.member_id == member_id
+        )
+    )
+    return result.first()
+
+
 async def not_coming_ids(session: AsyncSession, *, meeting_id: int) -> set[int]:
     """Members who said they cannot come."""
     result = await session.exec(

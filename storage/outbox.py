@@ -286,6 +286,20 @@ async def counts_for_announcement(
     return Counter({DeliveryStatus(status): int(n) for status, n in result.all()})
 
 
+async def held_for_announcement(
+    session: AsyncSession, *, announcement_id: int, now: datetime
+) -> int:
+    """Pending deliveries of an announcement that may not go out before a later time."""
+    result = await session.exec(
+        select(func.count(col(Delivery.id))).where(
+            Delivery.announcement_id == announcement_id,
+            Delivery.status == DeliveryStatus.PENDING,
+            col(Delivery.not_before) > now,
+        )
+    )
+    return int(result.one())
+
+
 async def unreachable_names(session: AsyncSession, *, announcement_id: int) -> list[str]:
     """Display names of the members an announcement could not reach."""
     result = await session.exec(

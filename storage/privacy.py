@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Collection, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Column, Table, and_, delete, exists, func, or_, update
 from sqlmodel import SQLModel, col, select
@@ -61,20 +62,34 @@ def member_references() -> list[tuple[Table, Column[Any]]]:
     ]
 
 
-def plain(value: Any) -> Any:
-    """A database value as JSON: times in ISO 8601 (UTC), enums by their value."""
-    if isinstance(value, datetime | date):
+def plain(value: Any, tz: tzinfo = UTC) -> Any:
+    """A database value as JSON: times in ISO 8601 with their offset in ``tz`` (the local time
+    a reader recognises: "2026-11-24T10:00:00+01:00"), enums by their value."""
+    if isinstance(value, datetime):
+        return (value.astimezone(tz) if value.tzinfo is not None else value).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
     return value
 
 
-async def export_member(session: AsyncSession, *, member: Member) -> dict[str, Any]:
-    """Everything stored about ``member``, as JSON-ready data."""
+def zone_of(group: Group, default: tzinfo) -> tzinfo:
+    """The group's time zone, or ``default`` if it has none (or an unknown one)."""
+    try:
+        return ZoneInfo(group.timezone) if group.timezone else default
+    except (ZoneInfoNotFoundError, ValueError):
+        return default
+
+
+async def export_member(
+    session: AsyncSession, *, member: Member, tz: tzinfo = UTC
+) -> dict[str, Any]:
+    """Everything stored about ``member``, as JSON-ready data; times in their group's zone, the
+    others in ``tz``, each with its offset."""
     assert member.id is not None
     profile = member.model_dump(exclude={"id"})
-    data: dict[str, Any] = {"member": {k: plain(v) for k, v in profile.items()}}
+    data: dict[str, Any] = {"member": {k: plain(v, tz) for k, v in profile.items()}}
     rows = await session.exec(
         select(Group, Membership)
         .join(Membership, col(Membership.group_id) == col(Group.id))
@@ -82,7 +97,12 @@ async def export_member(session: AsyncSession, *, member: Member) -> dict[str, A
         .order_by(col(Group.name))
     )
     data["memberships"] = [
-        {"group": g.name, "slug": g.slug, "role": plain(m.role), "joined_at": plain(m.joined_at)}
+        {
+            "group": g.name,
+            "slug": g.slug,
+            "role": plain(m.role),
+            "joined_at": plain(m.joined_at, zone_of(g, tz)),
+        }
         for g, m in rows.all()
     ]
     votes = await session.exec(
@@ -97,14 +117,14 @@ async def export_member(session: AsyncSession, *, member: Member) -> dict[str, A
         {
             "poll": p.id,
             "group": g.name,
-            "date": plain(o.starts_at),
+            "date": plain(o.starts_at, zone_of(g, tz)),
             "answer": v.answer,
-            "updated_at": plain(v.updated_at),
+            "updated_at": plain(v.updated_at, zone_of(g, tz)),
         }
         for v, o, p, g in votes.all()
     ]
-    data["attendance"] = await _attendance(session, member_id=member.id)
-    data["announcements"] = await _announcements(session, member_id=member.id)
+    data["attendance"] = await _attendance(session, member_id=member.id, tz=tz)
+    data["announcements"] = await _announcements(session, member_id=member.id, tz=tz)
     polls = await session.exec(select(Poll).where(Poll.author_id == member.id))
     data["polls_created"] = [
         {"poll": p.id, "group_id": p.group_id, "status": plain(p.status)} for p in polls.all()
@@ -116,16 +136,18 @@ async def export_member(session: AsyncSession, *, member: Member) -> dict[str, A
         {
             "kind": d.kind,
             "status": plain(d.status),
-            "created_at": plain(d.created_at),
-            "sent_at": plain(d.sent_at),
+            "created_at": plain(d.created_at, tz),
+            "sent_at": plain(d.sent_at, tz),
         }
         for d in deliveries.all()
     ]
-    data.update(await _other_references(session, member_id=member.id))
+    data.update(await _other_references(session, member_id=member.id, tz=tz))
     return data
 
 
-async def _attendance(session: AsyncSession, *, member_id: int) -> list[dict[str, Any]]:
+async def _attendance(
+    session: AsyncSession, *, member_id: int, tz: tzinfo
+) -> list[dict[str, Any]]:
     rows = await session.exec(
         select(Attendance, Meeting, Group)
         .join(Meeting, col(Meeting.id) == col(Attendance.meeting_id))
@@ -137,15 +159,17 @@ async def _attendance(session: AsyncSession, *, member_id: int) -> list[dict[str
         {
             "meeting": m.id,
             "group": g.name,
-            "starts_at": plain(m.starts_at),
+            "starts_at": plain(m.starts_at, zone_of(g, tz)),
             "coming": a.coming,
-            "updated_at": plain(a.updated_at),
+            "updated_at": plain(a.updated_at, zone_of(g, tz)),
         }
         for a, m, g in rows.all()
     ]
 
 
-async def _announcements(session: AsyncSession, *, member_id: int) -> list[dict[str, Any]]:
+async def _announcements(
+    session: AsyncSession, *, member_id: int, tz: tzinfo
+) -> list[dict[str, Any]]:
     rows = await session.exec(
         select(Announcement)
         .where(Announcement.sender_id == member_id)
@@ -157,13 +181,15 @@ async def _announcements(session: AsyncSession, *, member_id: int) -> list[dict[
             "group_id": a.group_id,
             "status": plain(a.status),
             "text": a.text_html,
-            "created_at": plain(a.created_at),
+            "created_at": plain(a.created_at, tz),
         }
         for a in rows.all()
     ]
 
 
-async def _other_references(session: AsyncSession, *, member_id: int) -> dict[str, Any]:
+async def _other_references(
+    session: AsyncSession, *, member_id: int, tz: tzinfo
+) -> dict[str, Any]:
     """Rows of tables the export does not explain yet, column by column."""
     found: dict[str, Any] = {}
     connection = await session.connection()
@@ -171,7 +197,7 @@ async def _other_references(session: AsyncSession, *, member_id: int) -> dict[st
         if (table.name, column.name) in EXPLAINED:
             continue
         result = await connection.execute(table.select().where(column == member_id))
-        rows = [{k: plain(v) for k, v in row.items()} for row in result.mappings().all()]
+        rows = [{k: plain(v, tz) for k, v in row.items()} for row in result.mappings().all()]
         if rows:
             found.setdefault(table.name, []).extend(rows)
     return found

@@ -9,7 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError
 
+from domain.delivery import quiet_hours_release
 from handlers.announcements import texts as atexts
+from handlers.common import group_zone
 from handlers.services import Services
 from storage import announcements as repo
 from storage import groups as group_repo
@@ -33,7 +35,11 @@ async def report_text(session: AsyncSession, bd: Services, announcement: Announc
     target = group.name if group else lang._("All working groups")
     counts = await outbox.counts_for_announcement(session, announcement_id=announcement.id)
     names = await outbox.unreachable_names(session, announcement_id=announcement.id)
-    return atexts.report(lang, target, counts, names)
+    now, tz = bd.clock.now(), group_zone(group, bd.timezone)
+    release = quiet_hours_release(now, tz, *bd.quiet_hours)
+    held = await outbox.held_for_announcement(session, announcement_id=announcement.id, now=now)
+    until = lang.clock(release.astimezone(tz).time()) if held and release > now else None
+    return atexts.report(lang, target, counts, names, until)
 
 
 class ReportUpdater:

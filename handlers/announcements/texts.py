@@ -74,13 +74,20 @@ def report(
     target: str,
     counts: Counter[DeliveryStatus],
     unreachable: list[str],
+    quiet_until: str | None = None,
 ) -> str:
-    """The live delivery report, edited as the outbox works."""
+    """The live delivery report, edited as the outbox works; ``quiet_until``: the local time
+    at which the messages held back by the quiet hours go out."""
     pending = counts[DeliveryStatus.PENDING] + counts[DeliveryStatus.SENDING]
+    waiting = lang._("waiting: {n}", n=lang.number(pending))
+    if pending and quiet_until is not None:
+        waiting = lang._(
+            "waiting: {n} — until {time} (quiet hours)", n=lang.number(pending), time=quiet_until
+        )
     lines = [
         lang._("<b>Delivery of the announcement to {target}</b>", target=escape(target)),
         "✅ " + lang._("delivered: {n}", n=lang.number(counts[DeliveryStatus.SENT])),
-        "⏳ " + lang._("waiting: {n}", n=lang.number(pending)),
+        "⏳ " + waiting,
         "❌ " + lang._("failed: {n}", n=lang.number(counts[DeliveryStatus.FAILED])),
         "🚫 " + lang._("unreachable: {n}", n=lang.number(counts[DeliveryStatus.UNREACHABLE])),
     ]

@@ -12,6 +12,7 @@ from domain.cadence import Rhythm
 from domain.dates import parse_time_window, parse_weekdays
 from domain.errors import GremiumError
 from domain.i18n import Lang
+from domain.localtime import short_weekday
 from handlers import replies
 from handlers.arguments import NO, YES, split_args
 from handlers.cadence.steps import candidates_for
@@ -85,7 +86,7 @@ def edit_rhythm(base: Rhythm, args: list[str], lang: str) -> Rhythm:
 
 def describe(lang: Lang, rhythm: Rhythm) -> str:
     """A rhythm in one readable line."""
-    days = ", ".join(lang.locale.days["format"]["abbreviated"][d] for d in rhythm.weekdays)
+    days = ", ".join(short_weekday(d, lang.code) for d in rhythm.weekdays)
     text = (
         lang.ngettext("{n} meeting a year", "{n} meetings a year", rhythm.per_year)
         + f" · {days} {lang.clock(rhythm.window_start)}–{lang.clock(rhythm.window_end)}"
@@ -114,9 +115,10 @@ async def status(session: AsyncSession, bd: BotData, lang: Lang, group: Group) -
             head
             + "\n"
             + lang._(
-                "No rhythm set. For example: /schedule {slug} meetings=3 weekdays=Tue,Thu "
+                "No rhythm set. For example: /schedule {slug} meetings=3 weekdays={days} "
                 "time=16:00-19:00",
                 slug=group.slug,
+                days=f"{short_weekday(1, lang.code)},{short_weekday(3, lang.code)}",
             )
         )
     tz = group_zone(group, bd.timezone)
@@ -157,9 +159,12 @@ async def schedule_command(update: Update, context: Context) -> None:
         else:
             group = await resolve_group(session, args[0])
             await require_group_manager(session, actor, group)
-            await change(session, bd, actor.lang, group, args[1:])
+            if len(args) > 1:  # with only the group named, show its rhythm and change nothing
+                await change(session, bd, actor.lang, group, args[1:])
             blocks = [await status(session, bd, actor.lang, group)]
-            header = actor.lang._("Saved.")
+            header = (
+                actor.lang._("Saved.") if len(args) > 1 else actor.lang._("<b>Meeting rhythm</b>")
+            )
     await replies.reply_lines(message, header, ["", *"\n\n".join(blocks).split("\n")])
 
 

@@ -58,6 +58,10 @@ async def attend_button(update: Update, context: Context) -> None:
         else actor.lang._("Thank you for letting us know.")
     )
     await query.answer(note)
+    # The answer stays visible on the message after the toast fades.
+    await query.edit_message_reply_markup(
+        mtexts.attendance_keyboard(actor.lang, meeting, data.coming)
+    )
 
 
 async def meetings_command(update: Update, context: Context) -> None:
@@ -89,7 +93,9 @@ async def _view(
     try:
         await require_group_manager(session, actor, group)
     except GremiumError:
-        return "\n".join(lines), mtexts.attendance_keyboard(lang, meeting)
+        member_id = actor.require_member().id or 0
+        mine = await repo.answer_of(session, meeting_id=meeting.id, member_id=member_id)
+        return "\n".join(lines), mtexts.attendance_keyboard(lang, meeting, mine)
     coming, not_coming = await repo.attendance_counts(session, meeting_id=meeting.id)
     lines.append(
         lang._("👍 {coming} coming · 👎 {absent} not coming", coming=coming, absent=not_coming)
@@ -108,7 +114,7 @@ async def _view(
 
 
 async def manage_button(update: Update, context: Context) -> None:
-    """Move (asks for the new date) or cancel a meeting."""
+    """Move (asks for the new date) or cancel a meeting (asks first)."""
     query = update.callback_query
     if query is None or not isinstance(data := decode(query.data), MeetingManage):
         return
@@ -121,27 +127,71 @@ async def manage_button(update: Update, context: Context) -> None:
         group = await group_repo.get_group(session, group_id=meeting.group_id)
         assert group is not None and meeting.id is not None
         await require_group_manager(session, actor, group)
-        member = actor.require_member()
-        assert member.id is not None
+        shown: tuple[str, InlineKeyboardMarkup | None] | None = None
         if data.step == MeetingStep.CANCEL:
-            meeting.status, meeting.sequence = MeetingStatus.CANCELLED, meeting.sequence + 1
-            meeting.updated_at = bd.clock.now()
-            session.add(meeting)
-            await tasks.cancel(session, kind=TaskKind.MEETING_REMINDER, ref_id=meeting.id)
-            await announce_meeting(session, bd, meeting, group, cancelled=True)
-            await replan(session, bd, group)
-            reply = actor.lang._("The meeting is cancelled; everyone was told.")
+            shown = _cancel_question(bd, actor, meeting, group)
+        elif data.step == MeetingStep.KEEP:
+            shown = await _view(session, bd, actor, meeting, group)
         else:
-            await clear_pending_inputs(session, member_id=member.id)
-            meeting.editing_by = member.id
-            session.add(meeting)
-            reply = actor.lang._(
-                "Send the new date and time, for example 12.03.2027 17:00 or 12.03. 17:00-19:00."
-            )
+            reply = await _cancel_or_move(session, bd, actor, meeting, group, data.step)
     await query.answer()
+    if shown is not None:  # the question, or the meeting again: in place, nothing changed
+        await query.edit_message_text(shown[0], reply_markup=shown[1])
+        return
     await query.edit_message_reply_markup(reply_markup=None)
     await context.bot.send_message(query.from_user.id, reply)
     bd.dispatcher.wake()
+
+
+def _cancel_question(
+    bd: BotData, actor: Actor, meeting: Meeting, group: Group
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Asked before a meeting is cancelled for everyone (one tap must not do it)."""
+    lang, tz = actor.lang, group_zone(group, bd.timezone)
+    assert meeting.id is not None
+    text = lang._(
+        "Cancel the meeting of <b>{group}</b> on {when}? Every member will be told.",
+        group=escape(group.name),
+        when=mtexts.meeting_when(lang, meeting, tz),
+    )
+    buttons = [
+        InlineKeyboardButton(
+            "✖️ " + lang._("Yes, cancel it"),
+            callback_data=encode(MeetingManage(MeetingStep.CONFIRM_CANCEL, meeting.id)),
+        ),
+        InlineKeyboardButton(
+            lang._("Keep the meeting"),
+            callback_data=encode(MeetingManage(MeetingStep.KEEP, meeting.id)),
+        ),
+    ]
+    return text, InlineKeyboardMarkup([buttons])
+
+
+async def _cancel_or_move(
+    session: AsyncSession,
+    bd: BotData,
+    actor: Actor,
+    meeting: Meeting,
+    group: Group,
+    step: MeetingStep,
+) -> str:
+    """Cancel the meeting (confirmed) and tell everyone, or wait for its new date."""
+    member = actor.require_member()
+    assert member.id is not None and meeting.id is not None
+    if step == MeetingStep.CONFIRM_CANCEL:
+        meeting.status, meeting.sequence = MeetingStatus.CANCELLED, meeting.sequence + 1
+        meeting.updated_at = bd.clock.now()
+        session.add(meeting)
+        await tasks.cancel(session, kind=TaskKind.MEETING_REMINDER, ref_id=meeting.id)
+        await announce_meeting(session, bd, meeting, group, cancelled=True)
+        await replan(session, bd, group)
+        return actor.lang._("The meeting is cancelled; everyone was told.")
+    await clear_pending_inputs(session, member_id=member.id)
+    meeting.editing_by = member.id
+    session.add(meeting)
+    return actor.lang._(
+        "Send the new date and time, for example 12.03.2027 17:00 or 12.03. 17:00-19:00."
+    )
 
 
 async def take_text(

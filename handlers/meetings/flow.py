@@ -152,6 +152,7 @@ async def remind_meeting(session: AsyncSession, bd: BotData, meeting: Meeting, t
     assert group is not None and group.id is not None
     tz = group_zone(group, bd.timezone)
     absent = await meeting_repo.not_coming_ids(session, meeting_id=meeting.id)
+    coming = await meeting_repo.coming_ids(session, meeting_id=meeting.id)
     count = 0
     for member in await meeting_repo.members_of_group(session, group_id=group.id):
         if member.id in absent or member.unreachable_since is not None:
@@ -165,7 +166,14 @@ async def remind_meeting(session: AsyncSession, bd: BotData, meeting: Meeting, t
             kind="meeting_reminder",
             chat_id=member.telegram_id,
             member_id=member.id,
-            payload=[text_part(text, mtexts.attendance_keyboard(lang, meeting))],
+            payload=[
+                text_part(
+                    text,
+                    mtexts.attendance_keyboard(
+                        lang, meeting, True if member.id in coming else None
+                    ),
+                )
+            ],
             quiet=False,
             group=group,
         )

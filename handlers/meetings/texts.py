@@ -56,18 +56,20 @@ def meeting_reminder(lang: Lang, meeting: Meeting, group: Group, tz: ZoneInfo) -
     return "\n".join(lines)
 
 
-def attendance_keyboard(lang: Lang, meeting: Meeting) -> InlineKeyboardMarkup:
-    """I'll come / I can't."""
+def attendance_keyboard(
+    lang: Lang, meeting: Meeting, coming: bool | None = None
+) -> InlineKeyboardMarkup:
+    """I'll come / I can't; the member's own answer (``coming``) is marked, as votes are."""
     assert meeting.id is not None
+    labels = {True: "👍 " + lang._("I'll come"), False: "👎 " + lang._("I can't")}
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    "👍 " + lang._("I'll come"), callback_data=encode(Attend(meeting.id, True))
-                ),
-                InlineKeyboardButton(
-                    "👎 " + lang._("I can't"), callback_data=encode(Attend(meeting.id, False))
-                ),
+                    f"[{label}]" if coming is answer else label,
+                    callback_data=encode(Attend(meeting.id, answer)),
+                )
+                for answer, label in labels.items()
             ]
         ]
     )

@@ -164,4 +164,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("groups", groups_command, filters=private))
     app.add_handler(CommandHandler("join", join_command, filters=private))
     app.add_handler(CommandHandler("leave", leave_command, filters=private))
-    app.add_handler(CommandHandler("mygroups", mygroups_command, filters=private))
+    # /mygroups also in a group chat (PTB ignores /mygroups@another_bot there by itself).
+    app.add_handler(
+        CommandHandler("mygroups", mygroups_command, filters=filters.UpdateType.MESSAGE)
+    )

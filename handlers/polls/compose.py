@@ -12,10 +12,13 @@ from telegram.ext import Application, CommandHandler, filters
 
 from domain.dates import (
     TimeWindow,
+    deadline_with_room,
     parse_candidates,
     parse_deadline,
     parse_duration,
+    period_with_room,
 )
+from domain.delivery import quiet_hours_release
 from domain.errors import GremiumError
 from domain.i18n import N_, Lang
 from domain.suggest import suggest_dates
@@ -27,13 +30,16 @@ from handlers.polls import texts as ptexts
 from handlers.polls.flow import busy_days, open_poll, store_candidates
 from storage import groups as group_repo
 from storage import polls as repo
+from storage import rhythms as rhythm_repo
 from storage.inputs import clear_pending_inputs
-from storage.models import DraftStep, Group, Poll, PollStatus
+from storage.models import DraftStep, Group, GroupRhythm, Poll, PollStatus
 
 log = logging.getLogger(__name__)
 SUGGEST_WEEKDAYS = (1, 3)  # Tuesday and Thursday, until the group sets its own rhythm
 SUGGEST_WINDOW = TimeWindow(time(17, 0), time(19, 0))
 SUGGEST_COUNT = 5
+#: A period too short for SUGGEST_COUNT dates gets as many as fit, but at least this many.
+MIN_SUGGESTED = 2
 
 
 async def managed_groups(session: AsyncSession, actor: Actor) -> list[Group]:
@@ -101,6 +107,10 @@ async def target_button(update: Update, context: Context) -> None:
         poll = await repo.create_draft(
             session, group_id=group.id, author_id=member.id, now=bd.clock.now()
         )
+        if (rhythm := await rhythm_repo.get_rhythm(session, group_id=group.id)) is not None:
+            # The group's configured place and length are the poll's defaults.
+            poll.location, poll.duration_minutes = rhythm.location, rhythm.duration_minutes
+            session.add(poll)
     text, markup = ask_for_dates(actor.lang, group, poll)
     await query.answer()
     await query.edit_message_text(text, reply_markup=markup)
@@ -173,21 +183,7 @@ async def take_text(
             session, bd, poll, parse_candidates(text, tz=tz, now=now, lang=code)
         )
     elif poll.step == DraftStep.SUGGEST:
-        first, last = parse_period(text, tz=tz, now=now, lang=code)
-        candidates = suggest_dates(
-            first_day=first,
-            last_day=last,
-            weekdays=SUGGEST_WEEKDAYS,
-            window=SUGGEST_WINDOW,
-            count=SUGGEST_COUNT,
-            now=now,
-            tz=tz,
-            state=bd.holiday_state,
-            extra_calendars=bd.extra_calendars,
-            busy_days=await busy_days(session, group, first, last, tz),
-            lang=code,
-        )
-        await store_candidates(session, bd, poll, candidates)
+        await _suggest(session, bd, poll, group, text, code)
     elif poll.step == DraftStep.DEADLINE:
         poll.deadline = await checked_deadline(session, poll, text, tz=tz, now=now, lang=code)
     elif poll.step == DraftStep.LOCATION:
@@ -198,6 +194,46 @@ async def take_text(
     session.add(poll)
     await session.flush()
     return await preview(session, bd, actor.lang, poll)
+
+
+async def _suggest(
+    session: AsyncSession, bd: BotData, poll: Poll, group: Group, text: str, code: str
+) -> None:
+    """Suggest dates in the period typed, on the group's rhythm (weekdays, hours), leaving
+    room for the poll, the meeting notice and both reminders before the first date."""
+    assert group.id is not None
+    tz, now = group_zone(group, bd.timezone), bd.clock.now()
+    first, last = parse_period(text, tz=tz, now=now, lang=code)
+    first, last = period_with_room(first, last, now=now, tz=tz, lang=code)
+    row = await rhythm_repo.get_rhythm(session, group_id=group.id)
+    busy = await busy_days(session, group, first, last, tz)
+    for count in range(SUGGEST_COUNT, MIN_SUGGESTED - 1, -1):  # a short period: fewer dates
+        try:
+            candidates = suggest_dates(
+                first_day=first,
+                last_day=last,
+                weekdays=tuple(row.weekdays) if row else SUGGEST_WEEKDAYS,
+                window=rhythm_window(row) if row else SUGGEST_WINDOW,
+                count=count,
+                now=now,
+                duration=timedelta(minutes=row.duration_minutes) if row else None,
+                tz=tz,
+                state=bd.holiday_state,
+                extra_calendars=bd.extra_calendars,
+                busy_days=busy,
+                lang=code,
+            )
+            break
+        except GremiumError:
+            if count == MIN_SUGGESTED:
+                raise
+    await store_candidates(session, bd, poll, candidates)
+    poll.deadline = deadline_with_room(now, min(c.begins for c in candidates), tz)
+
+
+def rhythm_window(row: GroupRhythm) -> TimeWindow:
+    """The hours of a group's stored rhythm."""
+    return TimeWindow(time.fromisoformat(row.window_start), time.fromisoformat(row.window_end))
 
 
 async def checked_deadline(
@@ -282,6 +318,19 @@ async def _draft_step(
         return lang._("The poll was cancelled. Nothing was sent.")
     if step == PollStep.SEND:
         count = await open_poll(session, bd, poll)
+        group = await group_repo.get_group(session, group_id=poll.group_id)
+        tz = group_zone(group, bd.timezone)
+        now = bd.clock.now()
+        release = quiet_hours_release(now, tz, *bd.quiet_hours)
+        if release > now:  # the invitations wait for the morning: nobody has it yet
+            return lang.ngettext(
+                "The poll is open. Because of the quiet hours, {n} member gets it at {time}. "
+                "/polls shows its progress.",
+                "The poll is open. Because of the quiet hours, {n} members get it at {time}. "
+                "/polls shows its progress.",
+                count,
+                time=lang.clock(release.astimezone(tz).time()),
+            )
         return lang.ngettext(
             "The poll is open: {n} member received it. /polls shows its progress.",
             "The poll is open: {n} members received it. /polls shows its progress.",

@@ -69,7 +69,15 @@ async def poll_status_text(session: AsyncSession, bd: BotData, lang: Lang, poll:
     answered = await repo.answered(session, poll=poll)
     total = await group_repo.count_members(session, group_id=group.id)
     text = ptexts.compact_tally(
-        lang, group, options, counts, answered, total, tz, closed=poll.status != PollStatus.OPEN
+        lang,
+        group,
+        options,
+        counts,
+        answered,
+        total,
+        tz,
+        closed=poll.status != PollStatus.OPEN,
+        group_chat=False,
     )
     if poll.status == PollStatus.OPEN and poll.deadline is not None:
         text += "\n" + lang._("Closes on {when}.", when=lang.when(poll.deadline, tz))

@@ -28,6 +28,7 @@ from storage import groups as group_repo
 from storage import members as member_repo
 from storage import outbox
 from storage import polls as repo
+from storage.models import PollStatus
 
 log = logging.getLogger(__name__)
 K = TypeVar("K")
@@ -197,21 +198,35 @@ class PollRefresher:
 
     async def _refresh(self, poll_id: int, *, paced: bool) -> None:
         self._dirty.discard(poll_id)
-        await self.view(poll_id, max_age=0.0)  # this pass starts from the database as it is
+        view = await self.view(poll_id, max_age=0.0)  # this pass starts from the database
         async with self.bd.sessionmaker() as session:
             tallies = await outbox.sent_with_prefix(session, prefix=f"pt{poll_id}:")
             copies = await outbox.sent_with_prefix(session, prefix=f"p{poll_id}:")
+            # Once the poll is closed, the reminders lose their vote buttons too.
+            ended = view is not None and view.poll.status != PollStatus.OPEN
+            reminders = (
+                await outbox.sent_with_prefix(session, prefix=f"pr{poll_id}:") if ended else []
+            )
         for delivery in tallies:
             if delivery.message_ids:
                 self.throttle.request(
                     delivery.chat_id, delivery.message_ids[0], self._render_tally(poll_id)
                 )
-        targets = [(d.chat_id, d.message_ids[0], d.member_id) for d in copies if d.message_ids]
-        for i, (chat_id, message_id, member_id) in enumerate(targets):
+        targets = [
+            (d.chat_id, d.message_ids[0], d.member_id, reminder)
+            for group, reminder in ((copies, False), (reminders, True))
+            for d in group
+            if d.message_ids
+        ]
+        for i, (chat_id, message_id, member_id, reminder) in enumerate(targets):
             if member_id is not None:
                 if paced and i:
                     await asyncio.sleep(1 / EDITS_PER_SECOND)
-                self.redraw_copy(chat_id, message_id, poll_id, member_id)
+                if reminder:
+                    render = self._render(poll_id, member_id, reminder=True)
+                    self.throttle.request(chat_id, message_id, render)
+                else:
+                    self.redraw_copy(chat_id, message_id, poll_id, member_id)
 
     def _render_tally(self, poll_id: int) -> Render:
         async def render() -> tuple[str, InlineKeyboardMarkup | None] | None:
@@ -237,7 +252,7 @@ class PollRefresher:
 
         return render
 
-    def _render(self, poll_id: int, member_id: int) -> Render:
+    def _render(self, poll_id: int, member_id: int, *, reminder: bool = False) -> Render:
         async def render() -> tuple[str, InlineKeyboardMarkup | None] | None:
             view = await self.view(poll_id)
             if view is None:
@@ -247,7 +262,7 @@ class PollRefresher:
                 if member is None:
                     return None
                 mine = await repo.answers_of(session, poll_id=poll_id, member_id=member_id)
-            return member_view(self.bd, view, member.language, mine, reminder=False)
+            return member_view(self.bd, view, member.language, mine, reminder=reminder)
 
         return render
 

@@ -125,8 +125,10 @@ def compact_tally(
     tz: ZoneInfo,
     *,
     closed: bool = False,
+    group_chat: bool = True,
 ) -> str:
-    """The short tally kept current in the group's linked chat."""
+    """The short tally kept current in the group's linked chat; without ``group_chat`` (for a
+    coordinator's private chat) it does not send the reader to the private chat."""
     head = lang._("<b>{group}</b>: date poll", group=escape(group.name))
     lines = ["🗓 " + head]
     for option in options:
@@ -143,6 +145,6 @@ def compact_tally(
     )
     if closed:
         lines.append(lang._("The poll is closed."))
-    else:
+    elif group_chat:
         lines.append(lang._("Answer in your private chat with me."))
     return "\n".join(lines)

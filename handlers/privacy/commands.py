@@ -51,9 +51,9 @@ async def mydata_command(update: Update, context: Context) -> None:
             data = None
         else:
             data = {
-                "exported_at": bd.clock.now().isoformat(),
+                "exported_at": bd.clock.now().astimezone(bd.timezone).isoformat(),
                 "organisation": bd.organisation_name,
-                **await privacy_repo.export_member(session, member=actor.member),
+                **await privacy_repo.export_member(session, member=actor.member, tz=bd.timezone),
             }
     if data is None:
         await message.reply_text(ptexts.nothing_stored(actor.lang))

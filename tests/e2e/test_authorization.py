@@ -278,7 +278,9 @@ CASES = [
     Case("choose the date", MANAGERS, _choose_option, button=True),
     Case("/remind", MANAGERS, _remind),
     Case("/schedule", MANAGERS, _schedule),
-    Case("cancel a meeting", MANAGERS, _manage_meeting(cb.MeetingStep.CANCEL), button=True),
+    Case(
+        "cancel a meeting", MANAGERS, _manage_meeting(cb.MeetingStep.CONFIRM_CANCEL), button=True
+    ),
     Case("move a meeting", MANAGERS, _manage_meeting(cb.MeetingStep.MOVE), button=True),
     Case("vote", MEMBERS, _vote, button=True),
     Case("attend", MEMBERS, _attend, button=True),

@@ -196,6 +196,7 @@ async def test_moved_and_cancelled_meeting(world: World) -> None:
 
     await world.send(hana, "/meetings")
     await world.press(hana, "✖️ Cancel meeting")
+    await world.press(hana, "✖️ Yes, cancel it")
     cancel = [m for m in a.chat if m.document is not None][-1]
     assert "is cancelled" in (cancel.caption or "")
     cal = icalendar.Calendar.from_ical(cancel.document.content)

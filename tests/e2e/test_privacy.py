@@ -74,13 +74,13 @@ async def test_mydata_sends_everything_as_json(world: World) -> None:
     assert reply.document.file_name == "gremium-2026-11-24.json"
     assert reply.caption == "Everything I store about you, as a JSON file."
     data = json.loads(reply.document.content)
-    assert data["exported_at"] == "2026-11-24T09:00:00+00:00"
+    assert data["exported_at"] == "2026-11-24T10:00:00+01:00"  # Herne's time, with its offset
     assert data["member"]["telegram_id"] == ZEYNEP
     assert data["member"]["first_name"] == "Zeynep"
     assert data["member"]["last_name"] == "Yılmaz-Öztürk"
     assert data["member"]["username"] == "zeynep_k"
     assert data["member"]["language"] == "en"
-    assert data["member"]["consent_at"] == "2026-11-24T09:00:00+00:00"
+    assert data["member"]["consent_at"] == "2026-11-24T10:00:00+01:00"
     assert data["member"]["consent_version"] == 1
     assert [(m["slug"], m["role"]) for m in data["memberships"]] == [
         ("bildung", "coordinator"),

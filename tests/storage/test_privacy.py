@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -181,7 +182,7 @@ async def test_export_holds_everything_about_the_member(
             "group": "Bildung",
             "slug": "bildung",
             "role": "coordinator",
-            "joined_at": clock.now().isoformat(),
+            "joined_at": clock.now().astimezone(ZoneInfo("Europe/Berlin")).isoformat(),
         }
     ]
     assert len(data["votes"]) == 3
