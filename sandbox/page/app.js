@@ -24,19 +24,67 @@ const $ = (id) => document.getElementById(id);
 
 // -- talking to the server -------------------------------------------------------------------
 
+// A failed call: the server's sentence, and whether the sandbox itself broke (500) rather
+// than refusing what was asked (400) or not answering at all.
+class ApiError extends Error {
+  constructor(message, { internal = false, offline = false } = {}) {
+    super(message);
+    this.internal = internal;
+    this.offline = offline;
+  }
+}
+
 async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: body ? { "Content-Type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await response.json();
-  if (!response.ok) throw new Error(data.error || response.statusText);
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body ? { "Content-Type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (error) {
+    throw new ApiError(`no answer from the sandbox (${error.message})`, { offline: true });
+  }
+  const raw = await response.text();
+  let data = null;
+  try { data = raw ? JSON.parse(raw) : null; } catch { data = null; }
+  if (!response.ok) {
+    const message = (data && data.error) || raw.trim().slice(0, 200) || response.statusText;
+    throw new ApiError(message, {
+      internal: response.status >= 500 || Boolean(data && data.internal),
+    });
+  }
+  if (data === null) {
+    throw new ApiError(`the sandbox answered ${path} with something else than JSON`,
+      { internal: true });
+  }
   return data;
 }
 
+// The red bar under the clock: what broke, until it is dismissed or the cause is gone.
+function problem(error, source) {
+  const bar = $("problem");
+  if (!error) {
+    if (!source || S.problemSource === source) bar.hidden = true;
+    return;
+  }
+  S.problemSource = source;
+  const text = error.internal
+    ? `⚠️ Something went wrong inside the sandbox: ${error.message}. The details are in the ` +
+      "terminal where the sandbox runs. The page carries on; try again or choose another step."
+    : `⚠️ ${error.message}`;
+  $("problem-text").textContent = text;
+  bar.hidden = false;
+}
+
 async function loadState() {
-  S.state = await api("GET", "/api/state");
+  try {
+    S.state = await api("GET", "/api/state");
+  } catch (error) {
+    problem(error, "state");
+    throw error;
+  }
+  problem(null, "state");
   renderTop();
   renderPersonas();
 }
@@ -388,7 +436,8 @@ async function guarded(action) {
   try {
     await action();
   } catch (error) {
-    toast(`⚠️ ${error.message}`, true);
+    if (error.internal) problem(error, "action");
+    else toast(`⚠️ ${error.message}`, true);
   }
 }
 
@@ -411,9 +460,12 @@ async function jump(step) {
   try {
     const result = await api("POST", "/api/clock", { step });
     S.state = result.state;
+    problem(null, "clock");
     status(`${result.said} It is now ${fullTime(S.state.now)}.`);
   } catch (error) {
-    status(`⚠️ ${error.message}`);
+    problem(error, "clock");
+    status(error.internal ? "⚠️ The clock step failed (see the red bar)." : `⚠️ ${error.message}`);
+    await loadState().catch(() => {});  // show where the clock stands now
   } finally {
     buttons.forEach((b) => { b.disabled = false; });
     renderTop();
@@ -489,7 +541,8 @@ async function follow() {
       render();
       await showAnswers(answerUsers, queries);
     } catch (error) {
-      status(`Lost the connection to the sandbox (${error.message}); retrying…`);
+      if (error.offline) status(`Lost the connection to the sandbox (${error.message}); retrying…`);
+      else problem(error, "state");
       await new Promise((resolve) => setTimeout(resolve, 1500));
     }
   }
@@ -498,7 +551,17 @@ async function follow() {
 // -- start ---------------------------------------------------------------------------------------
 
 async function main() {
-  await loadState();
+  $("problem-close").addEventListener("click", () => { $("problem").hidden = true; });
+  // The page waits for a sandbox that cannot say its state yet, rather than giving up.
+  for (;;) {
+    try {
+      await loadState();
+      break;
+    } catch (error) {
+      if (error.offline) status(`⚠️ The sandbox does not answer (${error.message}); retrying…`);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+  }
   S.lastEvent = S.state.events;
   await Promise.all(S.state.chats.map((c) => loadMessages(c.id)));
   for (const c of S.state.chats) {
