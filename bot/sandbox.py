@@ -350,7 +350,7 @@ def is_loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-def check_port(host: str, port: int) -> None:
+def check_port(host: str, port: int, *, via_make: bool = False) -> None:
     """Fail early, with a clear reason, if ``host:port`` cannot be served."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -358,24 +358,33 @@ def check_port(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise PortTaken(port_problem(host, port, exc)) from None
+            raise PortTaken(port_problem(host, port, exc, via_make=via_make)) from None
 
 
-def port_problem(host: str, port: int, exc: OSError) -> str:
+def start_command(port: int, *, via_make: bool) -> str:
+    """How to start the sandbox on ``port``, the way the visitor started it."""
+    return f"make sandbox SANDBOX_PORT={port}" if via_make else f"gremium sandbox --port {port}"
+
+
+def port_problem(host: str, port: int, exc: OSError, *, via_make: bool = False) -> str:
     """A sentence that says why the page cannot be served and what to do."""
     if exc.errno == errno.EADDRINUSE:
         return (
             f"port {port} on {host} is already in use (another sandbox, or another program). "
-            f"Stop it, or choose another port: gremium sandbox --port {port + 1}"
+            f"Stop it, or choose another port: {start_command(port + 1, via_make=via_make)}"
         )
     if exc.errno == errno.EACCES:
-        return f"not allowed to listen on port {port}; choose a port above 1023 with --port"
+        return (
+            f"not allowed to listen on port {port}; choose a port above 1023: "
+            f"{start_command(8080, via_make=via_make)}"
+        )
     return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
-async def serve(host: str, port: int) -> int:
-    """Run the sandbox until Ctrl-C or SIGTERM (``gremium sandbox``)."""
-    check_port(host, port)
+async def serve(host: str, port: int, *, via_make: bool = False) -> int:
+    """Run the sandbox until Ctrl-C or SIGTERM (``gremium sandbox``; ``via_make``: started by
+    ``make sandbox``, so advice names that)."""
+    check_port(host, port, via_make=via_make)
     stopped = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     sandbox = Sandbox()
@@ -386,7 +395,7 @@ async def serve(host: str, port: int) -> int:
         try:
             url = await page.start(host, port)
         except OSError as exc:
-            raise PortTaken(port_problem(host, port, exc)) from None
+            raise PortTaken(port_problem(host, port, exc, via_make=via_make)) from None
         print(f"\n  Gremium sandbox: open {url} in your browser.\n", flush=True)
         if not is_loopback(host):
             print(

@@ -3,7 +3,9 @@ and the command line."""
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -215,6 +217,31 @@ def test_a_taken_port_is_reported_clearly(capsys: pytest.CaptureFixture[str]) ->
     err = capsys.readouterr().err
     assert f"gremium sandbox: port {port} on 127.0.0.1 is already in use" in err
     assert f"--port {port + 1}" in err
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_a_taken_port_under_make_names_make() -> None:
+    """Planted: the message always suggested `gremium sandbox --port`. Started with `make
+    sandbox SANDBOX_PORT=…`, the advice is that command with the next port."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        dry = subprocess.run(
+            ["make", "-n", "sandbox", f"SANDBOX_PORT={port}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        command = next(line for line in dry.stdout.splitlines() if "gremium sandbox" in line)
+        ran = subprocess.run(
+            ["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+    assert ran.returncode == 1, ran.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in ran.stderr
+    assert f"make sandbox SANDBOX_PORT={port + 1}" in ran.stderr
+    assert "--port" not in ran.stderr
 
 
 def test_run_without_a_token_points_to_the_sandbox(
