@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from sandbox.emulator.core import Core
 from sandbox.emulator.formatting import detect, formatted, render_html
 from sandbox.emulator.htmlparse import Entity
+from sandbox.emulator.shortcuts import typed
 from sandbox.emulator.serialize import (
     chat_json,
     inaccessible_json,
@@ -190,6 +191,18 @@ class UserHandle(ChatView):
     ) -> ChatMessage:
         """Write ``text`` in the private chat (or in the group ``chat``)."""
         return self._post(text, detect(text, []), chat, reply_to)
+
+    async def type(
+        self,
+        text: str,
+        *,
+        chat: ChatView | int | None = None,
+        reply_to: ChatMessage | int | None = None,
+    ) -> ChatMessage:
+        """Type ``text`` into a Telegram app and send it: ``**bold**``, ``__italic__`` and the
+        other shortcuts become entities, as the apps do (see :mod:`.shortcuts`)."""
+        plain, entities = typed(text)
+        return self._post(plain, entities, chat, reply_to)
 
     async def send_html(
         self,

@@ -21,6 +21,7 @@ const S = {
   lastEvent: 0,
 };
 const $ = (id) => document.getElementById(id);
+const PHONE = window.matchMedia("(max-width: 700px)");  // as in style.css: the drawer layout
 
 // -- talking to the server -------------------------------------------------------------------
 
@@ -318,6 +319,8 @@ function renderChatHead() {
   $("text").disabled = !canWrite;
   $("send").disabled = !canWrite;
   $("menu-button").disabled = !canWrite;
+  $("bold").disabled = !canWrite;
+  $("italic").disabled = !canWrite;
 }
 
 function serviceText(m) {
@@ -415,6 +418,7 @@ function openChat(chatId) {
   S.chatId = chatId;
   S.scrollToEnd = true;
   closeMenu();
+  openDrawer(false);
   render();
   $("text").focus();
 }
@@ -441,10 +445,36 @@ async function guarded(action) {
   }
 }
 
+// As in Telegram's apps, **bold**, __italic__, `code`, ~~strike~~ and ||spoiler|| become
+// formatting (entities) when sent: the emulator converts them (sandbox/emulator/shortcuts.py).
 async function send(text) {
   const value = text.trim();
   if (!value) return;
-  await api("POST", `/_emulator/users/${S.personaId}/send`, { text: value, chat_id: S.chatId });
+  await api("POST", `/_emulator/users/${S.personaId}/send`,
+    { text: value, chat_id: S.chatId, shortcuts: true });
+}
+
+// The Bold and Italic buttons (and Ctrl+B, Ctrl+I): wrap the selection in the shortcut, or
+// put an empty pair at the cursor.
+function wrapSelection(marker) {
+  const box = $("text");
+  if (box.disabled) return;
+  const { selectionStart: start, selectionEnd: end, value } = box;
+  let from = start;
+  let to = end;
+  while (from < to && /\s/.test(value[from])) from += 1;  // "**word **" would not count
+  while (to > from && /\s/.test(value[to - 1])) to -= 1;
+  const inner = value.slice(from, to);
+  box.value = value.slice(0, from) + marker + inner + marker + value.slice(to);
+  box.focus();
+  const cursor = from + marker.length;
+  box.setSelectionRange(cursor, cursor + inner.length);
+}
+
+function openDrawer(open) {
+  document.body.classList.toggle("drawer", open);
+  $("backdrop").hidden = !open;
+  $("drawer-open").setAttribute("aria-expanded", String(open));
 }
 
 async function press(m, data) {
@@ -586,8 +616,17 @@ async function main() {
     if (e.key === "Enter" && !e.shiftKey) {
       e.preventDefault();
       $("composer").requestSubmit();
+    } else if ((e.ctrlKey || e.metaKey) && ["b", "i"].includes(e.key.toLowerCase())) {
+      e.preventDefault();
+      wrapSelection(e.key.toLowerCase() === "b" ? "**" : "__");
     }
   });
+  $("bold").addEventListener("click", () => wrapSelection("**"));
+  $("italic").addEventListener("click", () => wrapSelection("__"));
+  $("drawer-open").addEventListener("click", () => openDrawer(true));
+  $("drawer-close").addEventListener("click", () => openDrawer(false));
+  $("backdrop").addEventListener("click", () => openDrawer(false));
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape") openDrawer(false); });
   $("menu-button").addEventListener("click", () => guarded(openMenu));
   $("add-persona").addEventListener("click", () => {
     $("persona-form").hidden = false;
@@ -596,7 +635,12 @@ async function main() {
   $("persona-cancel").addEventListener("click", () => { $("persona-form").hidden = true; });
   $("persona-form").addEventListener("submit", (e) => guarded(() => addPersona(e)));
   document.body.dataset.ready = "true";
-  status("Pick a chat on the left, or act as someone else with “Acting as”.");
+  if (PHONE.matches) {
+    $("text").placeholder = "Message… **bold** __italic__";
+    status("☰ Chats: pick a chat, or act as someone else.");
+  } else {
+    status("Pick a chat on the left, or act as someone else with “Acting as”.");
+  }
   follow();
 }
 

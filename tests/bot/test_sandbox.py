@@ -390,3 +390,35 @@ async def test_next_step_plays_a_whole_meeting_cycle(sandbox: Sandbox) -> None:
     assert "الاثنين" in poll.text and "الأربعاء" in poll.text  # Monday and Wednesday
     notice = next(m for m in amira.bot_messages if m.document is not None)
     assert notice.document is not None and notice.document.file_name.startswith("bildung-")
+
+
+async def test_typed_shortcuts_reach_the_members_as_formatting(sandbox: Sandbox) -> None:
+    """Planted: the page's send without shortcuts (members saw the asterisks). Jana types an
+    announcement with **bold** and __italic__ on the page; the bot gets entities, and Amira
+    gets bold and italic, without asterisks."""
+    jana, amira = sandbox.emu.get_user(JANA), sandbox.emu.get_user(AMIRA)
+    await jana.send("/announce")
+    await sandbox.settle()
+    await jana.press("Bildung")
+    await sandbox.settle()
+    server = PageServer(sandbox.emu, sandbox)
+    url = await server.start("127.0.0.1", 0)
+    try:
+        async with aiohttp.ClientSession(url) as http:
+            body = {"text": "🎉 **Wichtig:** __bitte__ lesen", "chat_id": JANA, "shortcuts": True}
+            status, sent = await call(http, "POST", f"/_emulator/users/{JANA}/send", body)
+    finally:
+        await server.stop()
+    assert status == 200
+    assert sent["text"] == "🎉 Wichtig: bitte lesen"
+    assert sent["entities"] == [
+        {"offset": 3, "length": 8, "type": "bold"},
+        {"offset": 12, "length": 5, "type": "italic"},
+    ]
+    await sandbox.settle()
+    assert jana.last is not None
+    await jana.press(jana.last.button_labels[0])  # ✅ Senden
+    await sandbox.settle()
+    got = next(m for m in reversed(amira.bot_messages) if "Wichtig" in m.text)
+    assert "🎉 <b>Wichtig:</b> <i>bitte</i> lesen" in got.html
+    assert "*" not in got.text and "__" not in got.text
