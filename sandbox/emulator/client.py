@@ -11,7 +11,6 @@ from typing import Any, NamedTuple
 from sandbox.emulator.core import Core
 from sandbox.emulator.formatting import detect, formatted, render_html
 from sandbox.emulator.htmlparse import Entity
-from sandbox.emulator.shortcuts import typed
 from sandbox.emulator.serialize import (
     chat_json,
     inaccessible_json,
@@ -19,6 +18,7 @@ from sandbox.emulator.serialize import (
     message_json,
     user_json,
 )
+from sandbox.emulator.shortcuts import typed
 from sandbox.emulator.state import (
     MEMBER_STATUSES,
     CallbackAnswer,

@@ -45,9 +45,9 @@ def _close(text: str, marker: str, start: int) -> int:
     end = text.find(marker, start)
     while end != -1:
         inner = text[start:end]
-        if inner and not inner[0].isspace() and not inner[-1].isspace():
-            if _outer_ok(text, end + len(marker)):
-                return end
+        spaced = not inner or inner[0].isspace() or inner[-1].isspace()
+        if not spaced and _outer_ok(text, end + len(marker)):
+            return end
         end = text.find(marker, end + 1)
     return -1
 

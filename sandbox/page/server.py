@@ -68,7 +68,7 @@ async def internal_errors(request: web.Request, handler: Route) -> web.StreamRes
         return await handler(request)
     except web.HTTPException:
         raise
-    except Exception as error:  # noqa: BLE001 - the one place that keeps the page alive
+    except Exception as error:  # the one place that keeps the page alive
         log.exception("sandbox: %s %s failed", request.method, request.path)
         text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         return _json({"error": text, "internal": True}, 500)

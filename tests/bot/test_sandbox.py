@@ -374,8 +374,7 @@ async def test_next_step_plays_a_whole_meeting_cycle(sandbox: Sandbox) -> None:
             await sandbox.settle()
             voted = True
     assert seen[0] == (
-        "the coordinators of Ausbildung und Arbeit review the planned date poll, "
-        "and 5 more steps"
+        "the coordinators of Ausbildung und Arbeit review the planned date poll, and 5 more steps"
     )
     kinds = [
         "review the planned date poll",
@@ -384,7 +383,9 @@ async def test_next_step_plays_a_whole_meeting_cycle(sandbox: Sandbox) -> None:
         "reminder about the meeting",
     ]
     assert [k for k in kinds if any(k in what for what in seen)] == kinds, seen
-    assert any("Bildung" in m.text and "Zeit, das nächste Treffen" in m.text for m in jana.bot_messages)
+    assert any(
+        "Bildung" in m.text and "Zeit, das nächste Treffen" in m.text for m in jana.bot_messages
+    )
     poll = next(m for m in amira.bot_messages if m.text.startswith("🗓 Bildung"))
     assert "Rathaus Herne" in poll.text
     assert "الاثنين" in poll.text and "الأربعاء" in poll.text  # Monday and Wednesday
