@@ -214,7 +214,8 @@ function renderTop() {
     next.textContent = `Next: ${st.next.what} · ${shortTime(st.next.at)}`;
     $("next-step").disabled = false;
   } else {
-    next.textContent = "Nothing is scheduled yet.";
+    next.textContent = "Nothing is scheduled: the bot waits until someone acts (a coordinator " +
+      "chooses a date, starts a poll, or sets a rhythm with /schedule).";
     $("next-step").disabled = true;
   }
   const quiet = $("quiet");
