@@ -28,7 +28,7 @@ run: $(STAMP) i18n-compile ## Run the bot (reads ./config.toml, or CONFIG=path)
 	$(BIN)/gremium run --config $(CONFIG)
 
 sandbox: $(STAMP) i18n-compile ## Try the whole bot in a browser at http://127.0.0.1:8080: no Telegram, no token
-	$(BIN)/gremium sandbox --port $(SANDBOX_PORT)
+	GREMIUM_VIA_MAKE=1 $(BIN)/gremium sandbox --port $(SANDBOX_PORT)
 
 emulator: $(STAMP) ## Run the local Bot API emulator on http://127.0.0.1:8081
 	$(BIN)/python -m sandbox.emulator --host 127.0.0.1 --port 8081

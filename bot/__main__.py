@@ -100,13 +100,19 @@ def _db(settings: Settings, command: str, path: Path | None) -> int:
     return 0 if rev == head else 1
 
 
+#: Set to 1 by the Makefile's ``sandbox`` target.
+VIA_MAKE = "GREMIUM_VIA_MAKE"
+
+
 def _sandbox(host: str, port: int) -> int:
     """The emulator, the real bot and the page, with a throwaway database; no config needed."""
     from bot.sandbox import PortTaken, serve
 
     configure_logging("WARNING")
+    # `make sandbox` says so, so that advice names the command the visitor typed.
+    via_make = os.environ.get(VIA_MAKE) == "1"
     try:
-        return asyncio.run(serve(host, port))
+        return asyncio.run(serve(host, port, via_make=via_make))
     except PortTaken as exc:
         print(f"gremium sandbox: {exc}", file=sys.stderr)
         return 1

@@ -20,19 +20,20 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, assert_never
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import GremiumApp, build_application
 from bot.config import Settings
 from bot.processing import TrackingUpdateProcessor
-from bot.seed import CONFERENCE_GROUPS, ORGANISER, create_users, seed
+from bot.seed import CONFERENCE_GROUPS, LAST_MET_AGO, ORGANISER, create_users, seed
 from domain.clock import FakeClock
 from domain.delivery import quiet_hours_release
+from domain.i18n import N_, Lang
 from handlers.jobs import sweep
 from sandbox.emulator import Emulator, default_spec_path
-from sandbox.page import PageServer
+from sandbox.page import PageServer, Refused
 from storage import announcements, migrate, outbox, tasks
 from storage import groups as group_repo
 from storage import meetings as meeting_repo
@@ -45,11 +46,39 @@ log = logging.getLogger(__name__)
 
 #: How far the clock buttons move time.
 JUMPS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
-TASK_NAMES = {
-    TaskKind.POLL_CLOSE: "the date poll of {group} closes",
-    TaskKind.POLL_REMINDER: "reminder about the date poll of {group}",
-    TaskKind.MEETING_REMINDER: "reminder about the meeting of {group}",
-}
+#: The page speaks English; its labels still go through the translation layer.
+PAGE_LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class TaskName:
+    """How the page names a kind of due step: what its ``ref_id`` points at, and a label."""
+
+    refers_to: Literal["poll", "meeting", "group"]
+    label: str  # a msgid with a {group} placeholder
+
+
+def task_name(kind: TaskKind) -> TaskName:
+    """The page's name for every kind of due step (mypy fails here when a kind is added)."""
+    match kind:
+        case TaskKind.POLL_CLOSE:
+            return TaskName("poll", N_("the date poll of {group} closes"))
+        case TaskKind.POLL_REMINDER:
+            return TaskName("poll", N_("reminder about the date poll of {group}"))
+        case TaskKind.MEETING_REMINDER:
+            return TaskName("meeting", N_("reminder about the meeting of {group}"))
+        case TaskKind.CADENCE_REVIEW:
+            return TaskName(
+                "group", N_("the coordinators of {group} review the planned date poll")
+            )
+        case TaskKind.CADENCE_OPEN:
+            return TaskName("group", N_("the planned date poll of {group} opens"))
+        case _:
+            assert_never(kind)
+
+
+#: Every kind of due step and its name, derived from the enum.
+TASK_NAMES = {kind: task_name(kind) for kind in TaskKind}
 
 
 class PortTaken(Exception):
@@ -109,6 +138,7 @@ class Sandbox:
             api_root=self.emu.api_root,
             admins=frozenset({ORGANISER.id}),
             groups=CONFERENCE_GROUPS,
+            cadence_counted_from=(self.clock.now() - LAST_MET_AGO).date(),
             organisation_name="Integrationskonferenz Herne",
             organisation_contact="Kommunales Integrationszentrum Herne, integration@example.org",
             data_dir=self._dir,
@@ -188,7 +218,7 @@ class Sandbox:
                 self.clock.advance(JUMPS[how])
                 said = f"Jumped forward one {how}."
             else:
-                raise ValueError(f"unknown jump {how!r} (hour, day, week or next)")
+                raise Refused(f"unknown jump {how!r} (hour, day, week or next)")
             bd = self.app.bot_data
             await sweep(bd)
             bd.dispatcher.wake()
@@ -203,32 +233,54 @@ class Sandbox:
         async with self.sessionmaker() as session:
             task_at = await tasks.next_due(session)
             if task_at is not None:
-                task = (await tasks.list_due(session, now=task_at, limit=1))[0]
-                steps.append(Step(task_at, await self._describe(session, task)))
+                due = await tasks.list_due(session, now=task_at)
+                first = [t for t in due if t.due_at == task_at]
+                what = await self._describe(session, first[0])
+                if len(first) > 1:
+                    what = self.lang.ngettext(
+                        "{what}, and {n} more step",
+                        "{what}, and {n} more steps",
+                        len(first) - 1,
+                        what=what,
+                    )
+                steps.append(Step(task_at, what))
             announcement = await announcements.next_scheduled(session)
             if announcement is not None and announcement.scheduled_for is not None:
                 group = None
                 if announcement.group_id is not None:
                     group = await group_repo.get_group(session, group_id=announcement.group_id)
-                to = group.name if group else "all groups"
-                steps.append(Step(announcement.scheduled_for, f"scheduled announcement to {to}"))
+                what = (
+                    self.lang._("scheduled announcement to {group}", group=group.name)
+                    if group
+                    else self.lang._("scheduled announcement to all groups")
+                )
+                steps.append(Step(announcement.scheduled_for, what))
             held, held_at = await outbox.held(session, now=now)
             if held_at is not None:
-                noun = "message" if held == 1 else "messages"
-                steps.append(Step(held_at, f"{held} waiting {noun} go out"))
+                what = self.lang.ngettext(
+                    "{n} waiting message goes out", "{n} waiting messages go out", held
+                )
+                steps.append(Step(held_at, what))
         return min(steps, key=lambda s: s.at) if steps else None
 
-    @staticmethod
-    async def _describe(session: AsyncSession, task: DueTask) -> str:
+    @property
+    def lang(self) -> Lang:
+        """The page's language, for the bot's translations."""
+        return self.app.bot_data.translator.get(PAGE_LANGUAGE)
+
+    async def _describe(self, session: AsyncSession, task: DueTask) -> str:
+        name = TASK_NAMES[task.kind]
         group_id: int | None = None
-        if task.kind == TaskKind.MEETING_REMINDER:
+        if name.refers_to == "meeting":
             meeting = await meeting_repo.get_meeting(session, meeting_id=task.ref_id)
             group_id = meeting.group_id if meeting else None
-        else:
+        elif name.refers_to == "poll":
             poll = await poll_repo.get_poll(session, poll_id=task.ref_id)
             group_id = poll.group_id if poll else None
+        else:
+            group_id = task.ref_id
         group = await group_repo.get_group(session, group_id=group_id) if group_id else None
-        return TASK_NAMES[task.kind].format(group=group.name if group else "a group")
+        return self.lang._(name.label, group=group.name if group else self.lang._("a group"))
 
     # -- what the page shows -----------------------------------------------------------------
 
@@ -298,7 +350,7 @@ def is_loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-def check_port(host: str, port: int) -> None:
+def check_port(host: str, port: int, *, via_make: bool = False) -> None:
     """Fail early, with a clear reason, if ``host:port`` cannot be served."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -306,24 +358,33 @@ def check_port(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise PortTaken(port_problem(host, port, exc)) from None
+            raise PortTaken(port_problem(host, port, exc, via_make=via_make)) from None
 
 
-def port_problem(host: str, port: int, exc: OSError) -> str:
+def start_command(port: int, *, via_make: bool) -> str:
+    """How to start the sandbox on ``port``, the way the visitor started it."""
+    return f"make sandbox SANDBOX_PORT={port}" if via_make else f"gremium sandbox --port {port}"
+
+
+def port_problem(host: str, port: int, exc: OSError, *, via_make: bool = False) -> str:
     """A sentence that says why the page cannot be served and what to do."""
     if exc.errno == errno.EADDRINUSE:
         return (
             f"port {port} on {host} is already in use (another sandbox, or another program). "
-            f"Stop it, or choose another port: gremium sandbox --port {port + 1}"
+            f"Stop it, or choose another port: {start_command(port + 1, via_make=via_make)}"
         )
     if exc.errno == errno.EACCES:
-        return f"not allowed to listen on port {port}; choose a port above 1023 with --port"
+        return (
+            f"not allowed to listen on port {port}; choose a port above 1023: "
+            f"{start_command(8080, via_make=via_make)}"
+        )
     return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
-async def serve(host: str, port: int) -> int:
-    """Run the sandbox until Ctrl-C or SIGTERM (``gremium sandbox``)."""
-    check_port(host, port)
+async def serve(host: str, port: int, *, via_make: bool = False) -> int:
+    """Run the sandbox until Ctrl-C or SIGTERM (``gremium sandbox``; ``via_make``: started by
+    ``make sandbox``, so advice names that)."""
+    check_port(host, port, via_make=via_make)
     stopped = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     sandbox = Sandbox()
@@ -334,7 +395,7 @@ async def serve(host: str, port: int) -> int:
         try:
             url = await page.start(host, port)
         except OSError as exc:
-            raise PortTaken(port_problem(host, port, exc)) from None
+            raise PortTaken(port_problem(host, port, exc, via_make=via_make)) from None
         print(f"\n  Gremium sandbox: open {url} in your browser.\n", flush=True)
         if not is_loopback(host):
             print(

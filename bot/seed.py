@@ -9,20 +9,52 @@ itself writes.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import time, timedelta
 
 from bot.config import InitialGroup
+from domain.cadence import Rhythm
 from sandbox.emulator import Emulator
 
-#: The six standing groups ("Handlungsfelder") of the integration conference.
-CONFERENCE_GROUPS = (
-    InitialGroup("ausbildung-arbeit", "Ausbildung und Arbeit"),
-    InitialGroup("bildung", "Bildung"),
-    InitialGroup("gesundheit", "Gesundheit"),
-    InitialGroup("kultur", "Kultur"),
-    InitialGroup("wohnen", "Wohnen und Stadtentwicklung"),
-    InitialGroup("interkulturelle-oeffnung", "Interkulturelle Öffnung der Stadtverwaltung"),
+#: The meeting rhythm of config.example.toml's [cadence] section: three meetings a year on a
+#: Tuesday or Thursday afternoon, polled six weeks ahead, reviewed three days before.
+EXAMPLE_RHYTHM = Rhythm(
+    per_year=3,
+    weekdays=(1, 3),
+    window_start=time(16, 0),
+    window_end=time(19, 0),
+    duration_minutes=120,
+    lead_days=42,
+    poll_days=10,
+    candidates=5,
+    review=True,
+    review_days=3,
 )
+
+#: The six standing groups ("Handlungsfelder") of the integration conference, with the rhythms
+#: config.example.toml gives them (Bildung: Monday or Wednesday 17-19 in the town hall).
+CONFERENCE_GROUPS = (
+    InitialGroup("ausbildung-arbeit", "Ausbildung und Arbeit", EXAMPLE_RHYTHM),
+    InitialGroup(
+        "bildung",
+        "Bildung",
+        replace(
+            EXAMPLE_RHYTHM,
+            weekdays=(0, 2),
+            window_start=time(17, 0),
+            location="Rathaus Herne, Friedrich-Ebert-Platz 2",
+        ),
+    ),
+    InitialGroup("gesundheit", "Gesundheit", EXAMPLE_RHYTHM),
+    InitialGroup("kultur", "Kultur", EXAMPLE_RHYTHM),
+    InitialGroup("wohnen", "Wohnen und Stadtentwicklung", EXAMPLE_RHYTHM),
+    InitialGroup(
+        "interkulturelle-oeffnung", "Interkulturelle Öffnung der Stadtverwaltung", EXAMPLE_RHYTHM
+    ),
+)
+#: The groups last met this long before the sandbox starts (the conference, as
+#: config.example.toml's ``last_meeting``): their first planned cycle counts from then.
+LAST_MET_AGO = timedelta(days=14)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ Python API (see the classes for details)::
     await emu.start(host="127.0.0.1", port=0) -> api_root; await emu.stop()
     emu.user(id, first_name, *, last_name, username, language_code="de", started=True)
     emu.group_chat(id, title, *, type="group", members, admins, creator, username, bot_status)
-    user.send(text, chat=, reply_to=), user.send_html(html, ...), user.press(label, message=,
+    user.send(text, chat=, reply_to=), user.type(text, ...) (**bold** etc. become entities, as
+    in Telegram's apps), user.send_html(html, ...), user.press(label, message=,
     chat=), user.press_data(message_id, data, chat=), user.block(silent=), user.unblock()
     user.chat / .bot_messages / .last / .callback_answers / .commands  -> ChatMessage etc.
     group.messages / .last / .add_member / .remove_member / .set_status / .add_bot /
@@ -51,7 +52,8 @@ Control API (JSON, same server, for a browser page or manual testing with a real
                                                    "admins"?, "bot_status"?}
     GET  /_emulator/chats/{chat_id}/messages      messages with edits applied (text, html,
                                                    buttons [[{text, data}]], document, ...)
-    POST /_emulator/users/{user_id}/send          {"text", "chat_id"?, "reply_to"?}
+    POST /_emulator/users/{user_id}/send          {"text", "chat_id"?, "reply_to"?,
+                                                   "shortcuts"?: true = typed in an app}
     POST /_emulator/users/{user_id}/press         {"button", "message_id"?, "chat_id"?} or
                                                   {"data", "message_id", "chat_id"?} (forged)
     POST /_emulator/users/{user_id}/block         and .../unblock

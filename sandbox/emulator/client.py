@@ -18,6 +18,7 @@ from sandbox.emulator.serialize import (
     message_json,
     user_json,
 )
+from sandbox.emulator.shortcuts import typed
 from sandbox.emulator.state import (
     MEMBER_STATUSES,
     CallbackAnswer,
@@ -190,6 +191,18 @@ class UserHandle(ChatView):
     ) -> ChatMessage:
         """Write ``text`` in the private chat (or in the group ``chat``)."""
         return self._post(text, detect(text, []), chat, reply_to)
+
+    async def type(
+        self,
+        text: str,
+        *,
+        chat: ChatView | int | None = None,
+        reply_to: ChatMessage | int | None = None,
+    ) -> ChatMessage:
+        """Type ``text`` into a Telegram app and send it: ``**bold**``, ``__italic__`` and the
+        other shortcuts become entities, as the apps do (see :mod:`.shortcuts`)."""
+        plain, entities = typed(text)
+        return self._post(plain, entities, chat, reply_to)
 
     async def send_html(
         self,

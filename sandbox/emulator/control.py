@@ -206,7 +206,8 @@ def control_routes(emu: Emulator) -> list[web.RouteDef]:
         body = await _body(request)
         user = emu.get_user(int(request.match_info["user_id"]))
         chat = body.get("chat_id")
-        message = await user.send(
+        how = user.type if body.get("shortcuts") else user.send
+        message = await how(
             str(body["text"]),
             chat=int(chat) if chat is not None else None,
             reply_to=body.get("reply_to"),

@@ -10,10 +10,14 @@ few routes of its own under ``/api/``::
                          just sent /start
     GET  /api/commands?user_id=&chat_id=   the command menu that user sees in that chat
 
+A visitor's mistake is answered 400 ``{"error"}``; anything that breaks inside the sandbox is
+logged with its traceback and answered 500 ``{"error", "internal": true}``, which the page
+shows while it carries on.
+
 Time and roles come from a :class:`Controller` (the bot's side, wired in ``bot.sandbox``), so
 this package knows nothing of the bot.
 """
 
-from sandbox.page.server import Controller, PageServer
+from sandbox.page.server import Controller, PageServer, Refused
 
-__all__ = ["Controller", "PageServer"]
+__all__ = ["Controller", "PageServer", "Refused"]

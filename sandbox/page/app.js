@@ -21,22 +21,71 @@ const S = {
   lastEvent: 0,
 };
 const $ = (id) => document.getElementById(id);
+const PHONE = window.matchMedia("(max-width: 700px)");  // as in style.css: the drawer layout
 
 // -- talking to the server -------------------------------------------------------------------
 
+// A failed call: the server's sentence, and whether the sandbox itself broke (500) rather
+// than refusing what was asked (400) or not answering at all.
+class ApiError extends Error {
+  constructor(message, { internal = false, offline = false } = {}) {
+    super(message);
+    this.internal = internal;
+    this.offline = offline;
+  }
+}
+
 async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: body ? { "Content-Type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await response.json();
-  if (!response.ok) throw new Error(data.error || response.statusText);
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body ? { "Content-Type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (error) {
+    throw new ApiError(`no answer from the sandbox (${error.message})`, { offline: true });
+  }
+  const raw = await response.text();
+  let data = null;
+  try { data = raw ? JSON.parse(raw) : null; } catch { data = null; }
+  if (!response.ok) {
+    const message = (data && data.error) || raw.trim().slice(0, 200) || response.statusText;
+    throw new ApiError(message, {
+      internal: response.status >= 500 || Boolean(data && data.internal),
+    });
+  }
+  if (data === null) {
+    throw new ApiError(`the sandbox answered ${path} with something else than JSON`,
+      { internal: true });
+  }
   return data;
 }
 
+// The red bar under the clock: what broke, until it is dismissed or the cause is gone.
+function problem(error, source) {
+  const bar = $("problem");
+  if (!error) {
+    if (!source || S.problemSource === source) bar.hidden = true;
+    return;
+  }
+  S.problemSource = source;
+  const text = error.internal
+    ? `⚠️ Something went wrong inside the sandbox: ${error.message}. The details are in the ` +
+      "terminal where the sandbox runs. The page carries on; try again or choose another step."
+    : `⚠️ ${error.message}`;
+  $("problem-text").textContent = text;
+  bar.hidden = false;
+}
+
 async function loadState() {
-  S.state = await api("GET", "/api/state");
+  try {
+    S.state = await api("GET", "/api/state");
+  } catch (error) {
+    problem(error, "state");
+    throw error;
+  }
+  problem(null, "state");
   renderTop();
   renderPersonas();
 }
@@ -165,7 +214,8 @@ function renderTop() {
     next.textContent = `Next: ${st.next.what} · ${shortTime(st.next.at)}`;
     $("next-step").disabled = false;
   } else {
-    next.textContent = "Nothing is scheduled yet.";
+    next.textContent = "Nothing is scheduled: the bot waits until someone acts (a coordinator " +
+      "chooses a date, starts a poll, or sets a rhythm with /schedule).";
     $("next-step").disabled = true;
   }
   const quiet = $("quiet");
@@ -270,6 +320,8 @@ function renderChatHead() {
   $("text").disabled = !canWrite;
   $("send").disabled = !canWrite;
   $("menu-button").disabled = !canWrite;
+  $("bold").disabled = !canWrite;
+  $("italic").disabled = !canWrite;
 }
 
 function serviceText(m) {
@@ -367,6 +419,7 @@ function openChat(chatId) {
   S.chatId = chatId;
   S.scrollToEnd = true;
   closeMenu();
+  openDrawer(false);
   render();
   $("text").focus();
 }
@@ -388,14 +441,41 @@ async function guarded(action) {
   try {
     await action();
   } catch (error) {
-    toast(`⚠️ ${error.message}`, true);
+    if (error.internal) problem(error, "action");
+    else toast(`⚠️ ${error.message}`, true);
   }
 }
 
+// As in Telegram's apps, **bold**, __italic__, `code`, ~~strike~~ and ||spoiler|| become
+// formatting (entities) when sent: the emulator converts them (sandbox/emulator/shortcuts.py).
 async function send(text) {
   const value = text.trim();
   if (!value) return;
-  await api("POST", `/_emulator/users/${S.personaId}/send`, { text: value, chat_id: S.chatId });
+  await api("POST", `/_emulator/users/${S.personaId}/send`,
+    { text: value, chat_id: S.chatId, shortcuts: true });
+}
+
+// The Bold and Italic buttons (and Ctrl+B, Ctrl+I): wrap the selection in the shortcut, or
+// put an empty pair at the cursor.
+function wrapSelection(marker) {
+  const box = $("text");
+  if (box.disabled) return;
+  const { selectionStart: start, selectionEnd: end, value } = box;
+  let from = start;
+  let to = end;
+  while (from < to && /\s/.test(value[from])) from += 1;  // "**word **" would not count
+  while (to > from && /\s/.test(value[to - 1])) to -= 1;
+  const inner = value.slice(from, to);
+  box.value = value.slice(0, from) + marker + inner + marker + value.slice(to);
+  box.focus();
+  const cursor = from + marker.length;
+  box.setSelectionRange(cursor, cursor + inner.length);
+}
+
+function openDrawer(open) {
+  document.body.classList.toggle("drawer", open);
+  $("backdrop").hidden = !open;
+  $("drawer-open").setAttribute("aria-expanded", String(open));
 }
 
 async function press(m, data) {
@@ -411,9 +491,12 @@ async function jump(step) {
   try {
     const result = await api("POST", "/api/clock", { step });
     S.state = result.state;
+    problem(null, "clock");
     status(`${result.said} It is now ${fullTime(S.state.now)}.`);
   } catch (error) {
-    status(`⚠️ ${error.message}`);
+    problem(error, "clock");
+    status(error.internal ? "⚠️ The clock step failed (see the red bar)." : `⚠️ ${error.message}`);
+    await loadState().catch(() => {});  // show where the clock stands now
   } finally {
     buttons.forEach((b) => { b.disabled = false; });
     renderTop();
@@ -489,7 +572,8 @@ async function follow() {
       render();
       await showAnswers(answerUsers, queries);
     } catch (error) {
-      status(`Lost the connection to the sandbox (${error.message}); retrying…`);
+      if (error.offline) status(`Lost the connection to the sandbox (${error.message}); retrying…`);
+      else problem(error, "state");
       await new Promise((resolve) => setTimeout(resolve, 1500));
     }
   }
@@ -498,7 +582,17 @@ async function follow() {
 // -- start ---------------------------------------------------------------------------------------
 
 async function main() {
-  await loadState();
+  $("problem-close").addEventListener("click", () => { $("problem").hidden = true; });
+  // The page waits for a sandbox that cannot say its state yet, rather than giving up.
+  for (;;) {
+    try {
+      await loadState();
+      break;
+    } catch (error) {
+      if (error.offline) status(`⚠️ The sandbox does not answer (${error.message}); retrying…`);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+  }
   S.lastEvent = S.state.events;
   await Promise.all(S.state.chats.map((c) => loadMessages(c.id)));
   for (const c of S.state.chats) {
@@ -523,8 +617,17 @@ async function main() {
     if (e.key === "Enter" && !e.shiftKey) {
       e.preventDefault();
       $("composer").requestSubmit();
+    } else if ((e.ctrlKey || e.metaKey) && ["b", "i"].includes(e.key.toLowerCase())) {
+      e.preventDefault();
+      wrapSelection(e.key.toLowerCase() === "b" ? "**" : "__");
     }
   });
+  $("bold").addEventListener("click", () => wrapSelection("**"));
+  $("italic").addEventListener("click", () => wrapSelection("__"));
+  $("drawer-open").addEventListener("click", () => openDrawer(true));
+  $("drawer-close").addEventListener("click", () => openDrawer(false));
+  $("backdrop").addEventListener("click", () => openDrawer(false));
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape") openDrawer(false); });
   $("menu-button").addEventListener("click", () => guarded(openMenu));
   $("add-persona").addEventListener("click", () => {
     $("persona-form").hidden = false;
@@ -533,7 +636,12 @@ async function main() {
   $("persona-cancel").addEventListener("click", () => { $("persona-form").hidden = true; });
   $("persona-form").addEventListener("submit", (e) => guarded(() => addPersona(e)));
   document.body.dataset.ready = "true";
-  status("Pick a chat on the left, or act as someone else with “Acting as”.");
+  if (PHONE.matches) {
+    $("text").placeholder = "Message… **bold** __italic__";
+    status("☰ Chats: pick a chat, or act as someone else.");
+  } else {
+    status("Pick a chat on the left, or act as someone else with “Acting as”.");
+  }
   follow();
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -12,6 +13,8 @@ from aiohttp import web
 from sandbox.emulator import Emulator
 from sandbox.emulator.control import control_routes
 from sandbox.emulator.serialize import user_json
+
+log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 STATIC = {
@@ -37,6 +40,10 @@ class Controller(Protocol):
         ...
 
 
+class Refused(ValueError):
+    """The visitor asked for something the sandbox cannot do (answered 400, not logged)."""
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(
         data, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False)
@@ -47,17 +54,41 @@ def _guarded(route: Route) -> Route:
     async def wrapper(request: web.Request) -> web.StreamResponse:
         try:
             return await route(request)
-        except (AssertionError, ValueError, KeyError, TypeError) as error:
+        except Refused as error:
             return _json({"error": str(error)}, 400)
 
     return wrapper
 
 
+@web.middleware
+async def internal_errors(request: web.Request, handler: Route) -> web.StreamResponse:
+    """Any failure inside the sandbox: logged with its traceback, answered as JSON that the
+    page shows, so the page lives on (a bare 500 would leave it without a word)."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception as error:  # the one place that keeps the page alive
+        log.exception("sandbox: %s %s failed", request.method, request.path)
+        text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        return _json({"error": text, "internal": True}, 500)
+
+
 async def _body(request: web.Request) -> dict[str, Any]:
-    data = await request.json() if request.can_read_body else {}
+    try:
+        data = await request.json() if request.can_read_body else {}
+    except json.JSONDecodeError:
+        raise Refused("the body is not JSON") from None
     if not isinstance(data, dict):
-        raise ValueError("a JSON object is expected")
+        raise Refused("a JSON object is expected")
     return data
+
+
+def _int(value: str | None, name: str) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise Refused(f"{name} must be a number") from None
 
 
 class PageServer:
@@ -70,7 +101,7 @@ class PageServer:
 
     def application(self) -> web.Application:
         """The aiohttp application (for tests and :meth:`start`)."""
-        app = web.Application()
+        app = web.Application(middlewares=[internal_errors])
         routes: list[tuple[str, str, Route]] = [
             ("GET", "/", self.index),
             ("GET", "/static/{name}", self.static),
@@ -167,10 +198,10 @@ class PageServer:
         body = await _body(request)
         first_name = str(body.get("first_name", "")).strip()[:64]
         if not first_name:
-            raise ValueError("a persona needs a first name")
+            raise Refused("a persona needs a first name")
         language = str(body.get("language_code", "de"))
         if language not in LANGUAGES:
-            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+            raise Refused(f"language must be one of {', '.join(LANGUAGES)}")
         last_name = str(body.get("last_name", "")).strip()[:64] or None
         taken = {u.id for u in self.emu.users}
         user_id = max([FIRST_ADDED_ID - 1, *(i for i in taken if i >= FIRST_ADDED_ID)]) + 1
@@ -180,10 +211,14 @@ class PageServer:
 
     async def commands(self, request: web.Request) -> web.StreamResponse:
         """The command menu a user sees in a chat (private or group)."""
-        user_id = int(request.query["user_id"])
-        chat_id = int(request.query.get("chat_id", user_id))
+        user_id = _int(request.query.get("user_id"), "user_id")
+        chat_id = _int(request.query.get("chat_id", str(user_id)), "chat_id")
+        if user_id not in {u.user.id for u in self.emu.users}:
+            raise Refused(f"no user {user_id}")
         if chat_id == user_id:
             found = self.emu.get_user(user_id).commands
-        else:
+        elif chat_id in self.emu.world.chats and chat_id < 0:
             found = self.emu.group(chat_id).commands_for(user_id)
+        else:
+            raise Refused(f"no group chat {chat_id}")
         return _json([c._asdict() for c in found])

@@ -3,7 +3,9 @@ and the command line."""
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,10 +16,14 @@ import pytest
 from sqlmodel import select
 
 from bot.__main__ import main
-from bot.sandbox import JUMPS, PortTaken, Sandbox, check_port
-from bot.seed import GROUP_CHAT, PERSONAS
+from bot.config import load_settings
+from bot.sandbox import JUMPS, TASK_NAMES, PortTaken, Sandbox, check_port
+from bot.seed import CONFERENCE_GROUPS, GROUP_CHAT, PERSONAS
 from sandbox.page import PageServer
-from storage.models import Group
+from storage import tasks
+from storage.models import Group, Meeting, MeetingStatus, Poll, PollStatus, TaskKind
+
+ROOT = Path(__file__).resolve().parents[2]
 
 JANA, AMIRA = 1002, 1004
 TUESDAY_10 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 10:00 in Herne
@@ -79,8 +85,6 @@ async def test_the_cast_is_seeded_through_the_bot(sandbox: Sandbox) -> None:
 
 async def test_next_step_walks_a_poll_to_its_meeting(sandbox: Sandbox) -> None:
     """Each jump to the next step does the next due thing; the close brings the notices."""
-    assert await sandbox.next_step() is None
-    assert await sandbox.jump("next") == "Nothing is scheduled."
     await open_poll(sandbox)
     assert has_poll(sandbox, AMIRA)
     await sandbox.emu.get_user(AMIRA).press("✅")  # yes to the first date
@@ -215,6 +219,31 @@ def test_a_taken_port_is_reported_clearly(capsys: pytest.CaptureFixture[str]) ->
     assert f"--port {port + 1}" in err
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_a_taken_port_under_make_names_make() -> None:
+    """Planted: the message always suggested `gremium sandbox --port`. Started with `make
+    sandbox SANDBOX_PORT=…`, the advice is that command with the next port."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        dry = subprocess.run(
+            ["make", "-n", "sandbox", f"SANDBOX_PORT={port}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        command = next(line for line in dry.stdout.splitlines() if "gremium sandbox" in line)
+        ran = subprocess.run(
+            ["bash", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+    assert ran.returncode == 1, ran.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in ran.stderr
+    assert f"make sandbox SANDBOX_PORT={port + 1}" in ran.stderr
+    assert "--port" not in ran.stderr
+
+
 def test_run_without_a_token_points_to_the_sandbox(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -222,3 +251,175 @@ def test_run_without_a_token_points_to_the_sandbox(
     monkeypatch.delenv("GREMIUM_TOKEN", raising=False)
     assert main(["run", "--config", str(tmp_path / "config.toml")]) == 2
     assert "make sandbox" in capsys.readouterr().err
+
+
+async def call(http: aiohttp.ClientSession, method: str, path: str, body: Any = None) -> Any:
+    """One request to the page server: (status, JSON or text)."""
+    async with http.request(method, path, json=body) as response:
+        if response.content_type == "application/json":
+            return response.status, await response.json()
+        return response.status, await response.text()
+
+
+async def test_every_kind_of_due_step_is_named_on_the_page(sandbox: Sandbox) -> None:
+    """Planted: TASK_NAMES without the two cadence kinds (the page died with 400
+    'cadence_open'). Each TaskKind, due next, is named with its group and /api/state answers."""
+    assert set(TASK_NAMES) == set(TaskKind)
+    now = sandbox.clock.now()
+    async with sandbox.sessionmaker.begin() as session:
+        bildung = (await session.exec(select(Group).where(Group.slug == "bildung"))).one()
+        assert bildung.id is not None
+        poll = Poll(group_id=bildung.id, status=PollStatus.OPEN, created_at=now)
+        session.add(poll)
+        await session.flush()
+        meeting = Meeting(
+            group_id=bildung.id,
+            uid="walk@gremium",
+            status=MeetingStatus.SCHEDULED,
+            starts_at=now + timedelta(days=20),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(meeting)
+        await session.flush()
+        refs = {"poll": poll.id, "meeting": meeting.id, "group": bildung.id}
+    server = PageServer(sandbox.emu, sandbox)
+    url = await server.start("127.0.0.1", 0)
+    try:
+        async with aiohttp.ClientSession(url) as http:
+            for i, kind in enumerate(TaskKind):
+                ref = refs[TASK_NAMES[kind].refers_to]
+                assert ref is not None
+                due = now + timedelta(minutes=i + 1)
+                async with sandbox.sessionmaker.begin() as session:
+                    task = await tasks.schedule(session, kind=kind, ref_id=ref, due_at=due)
+                    assert task is not None
+                expected = TASK_NAMES[kind].label.format(group="Bildung")
+                status, state = await call(http, "GET", "/api/state")
+                assert status == 200, state
+                assert state["next"] == {"at": due.isoformat(), "what": expected}
+                async with sandbox.sessionmaker.begin() as session:
+                    task.cancelled = True
+                    session.add(task)
+    finally:
+        await server.stop()
+
+
+class Broken:
+    """A controller whose every call fails inside, as the sandbox did with 'cadence_open'."""
+
+    async def state(self) -> dict[str, Any]:
+        """Fails."""
+        raise KeyError("cadence_open")
+
+    async def jump(self, how: str) -> str:
+        """Fails."""
+        raise RuntimeError("the sweep broke")
+
+
+async def test_an_internal_error_is_reported_and_logged(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Planted: the old guard (KeyError answered as a bare 400, RuntimeError as aiohttp's text
+    500, nothing logged). Inside failures answer JSON marked internal, with the traceback in
+    the log; a visitor's mistake still answers 400."""
+    server = PageServer(sandbox.emu, Broken())
+    url = await server.start("127.0.0.1", 0)
+    try:
+        async with aiohttp.ClientSession(url) as http:
+            status, body = await call(http, "GET", "/api/state")
+            assert status == 500
+            assert body == {"error": "KeyError: 'cadence_open'", "internal": True}
+            status, body = await call(http, "POST", "/api/clock", {"step": "next"})
+            assert status == 500
+            assert body == {"error": "RuntimeError: the sweep broke", "internal": True}
+            status, body = await call(http, "GET", "/api/commands?user_id=x")
+            assert status == 400 and "internal" not in body
+    finally:
+        await server.stop()
+    failures = [r for r in caplog.records if r.name == "sandbox.page.server"]
+    assert [r.getMessage() for r in failures] == [
+        "sandbox: GET /api/state failed",
+        "sandbox: POST /api/clock failed",
+    ]
+    assert all(r.exc_info is not None for r in failures)
+
+
+def test_the_sandbox_groups_have_the_example_rhythms() -> None:
+    """Planted: groups without rhythms. The sandbox's groups are config.example.toml's, with
+    the same rhythms (Bildung: Mon/Wed 17-19 in the town hall)."""
+    example = load_settings(ROOT / "config.example.toml", env={"GREMIUM_TOKEN": "1:x"})
+    assert example.groups == CONFERENCE_GROUPS
+    bildung = next(g for g in CONFERENCE_GROUPS if g.slug == "bildung")
+    assert bildung.rhythm is not None and bildung.rhythm.weekdays == (0, 2)
+
+
+async def test_next_step_plays_a_whole_meeting_cycle(sandbox: Sandbox) -> None:
+    """Planted: no seeded rhythms ("Nothing is scheduled."). From the start, the next steps
+    are: the review, the planned poll (Mondays and Wednesdays 17:00 in the town hall), its
+    close with the notice and .ics, and the meeting's reminder."""
+    jana, amira = sandbox.emu.get_user(JANA), sandbox.emu.get_user(AMIRA)
+    seen: list[str] = []
+    voted = False
+    for _ in range(12):
+        step = await sandbox.next_step()
+        assert step is not None, seen
+        seen.append(step.what)
+        if step.what.startswith("reminder about the meeting"):
+            break
+        await sandbox.jump("next")
+        poll = next((m for m in amira.bot_messages if m.text.startswith("🗓 Bildung")), None)
+        if poll is not None and not voted:
+            await amira.press("✅", message=poll.message_id)  # yes to the first date
+            await sandbox.settle()
+            voted = True
+    assert seen[0] == (
+        "the coordinators of Ausbildung und Arbeit review the planned date poll, and 5 more steps"
+    )
+    kinds = [
+        "review the planned date poll",
+        "the planned date poll of",
+        "the date poll of",
+        "reminder about the meeting",
+    ]
+    assert [k for k in kinds if any(k in what for what in seen)] == kinds, seen
+    assert any(
+        "Bildung" in m.text and "Zeit, das nächste Treffen" in m.text for m in jana.bot_messages
+    )
+    poll = next(m for m in amira.bot_messages if m.text.startswith("🗓 Bildung"))
+    assert "Rathaus Herne" in poll.text
+    assert "الاثنين" in poll.text and "الأربعاء" in poll.text  # Monday and Wednesday
+    notice = next(m for m in amira.bot_messages if m.document is not None)
+    assert notice.document is not None and notice.document.file_name.startswith("bildung-")
+
+
+async def test_typed_shortcuts_reach_the_members_as_formatting(sandbox: Sandbox) -> None:
+    """Planted: the page's send without shortcuts (members saw the asterisks). Jana types an
+    announcement with **bold** and __italic__ on the page; the bot gets entities, and Amira
+    gets bold and italic, without asterisks."""
+    jana, amira = sandbox.emu.get_user(JANA), sandbox.emu.get_user(AMIRA)
+    await jana.send("/announce")
+    await sandbox.settle()
+    await jana.press("Bildung")
+    await sandbox.settle()
+    server = PageServer(sandbox.emu, sandbox)
+    url = await server.start("127.0.0.1", 0)
+    try:
+        async with aiohttp.ClientSession(url) as http:
+            body = {"text": "🎉 **Wichtig:** __bitte__ lesen", "chat_id": JANA, "shortcuts": True}
+            status, sent = await call(http, "POST", f"/_emulator/users/{JANA}/send", body)
+    finally:
+        await server.stop()
+    assert status == 200
+    assert sent["text"] == "🎉 Wichtig: bitte lesen"
+    assert sent["entities"] == [
+        {"offset": 3, "length": 8, "type": "bold"},
+        {"offset": 12, "length": 5, "type": "italic"},
+    ]
+    await sandbox.settle()
+    assert jana.last is not None
+    await jana.press(jana.last.button_labels[0])  # ✅ Senden
+    await sandbox.settle()
+    got = next(m for m in reversed(amira.bot_messages) if "Wichtig" in m.text)
+    assert "🎉 <b>Wichtig:</b> <i>bitte</i> lesen" in got.html
+    assert "*" not in got.text and "__" not in got.text

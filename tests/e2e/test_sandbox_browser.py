@@ -3,7 +3,8 @@
 Needs a ``chromium`` binary (Debian's package; ``.ci/run`` installs it) and Playwright for
 Python, which drives it without downloading a browser of its own. Without them the test is
 skipped with the reason. Set ``GREMIUM_SANDBOX_SCREENSHOT=docs/sandbox.png`` to refresh the
-README's screenshot.
+README's screenshot, and ``GREMIUM_SANDBOX_SHOTS=some/dir`` to keep the screenshots the tests
+take at desktop (1280 px) and phone (400 px) width.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import os
 import re
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,39 +43,77 @@ JANA, AMIRA, OLENA, EMRE = 1002, 1004, 1005, 1003
 GROUP_CHAT = -1001000000001
 
 
-@pytest.fixture
-async def page_url() -> AsyncIterator[str]:
-    """The sandbox, seeded, with its page on a free loopback port; Tuesday 10:00 in Herne."""
-    sandbox = Sandbox(start=datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+TUESDAY_10 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 10:00 in Herne
+TUESDAY_22 = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)  # 22:00 in Herne: quiet hours
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 400, "height": 800}
+
+
+@asynccontextmanager
+async def sandbox_page(
+    start: datetime = TUESDAY_10, controller: Any = None
+) -> AsyncIterator[tuple[Sandbox, str]]:
+    """The sandbox, seeded, with its page on a free loopback port (and maybe another
+    controller in front of it)."""
+    sandbox = Sandbox(start=start)
     await sandbox.start()
-    server = PageServer(sandbox.emu, sandbox)
+    server = PageServer(sandbox.emu, controller(sandbox) if controller else sandbox)
     url = await server.start("127.0.0.1", 0)
     try:
-        yield url
+        yield sandbox, url
     finally:
         await server.stop()
         await sandbox.stop()
 
 
-@pytest.fixture
-async def page(page_url: str) -> AsyncIterator[Page]:
-    """A headless Chromium tab showing the sandbox."""
+@asynccontextmanager
+async def browser_tab(
+    url: str, viewport: dict[str, int], ready: bool = True
+) -> AsyncIterator[Page]:
+    """A headless Chromium tab of this size showing the sandbox; no script error allowed."""
     expect.set_options(timeout=15_000)
     async with playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(
             executable_path=CHROMIUM,
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
         )
-        tab = await browser.new_page(
-            viewport={"width": 1280, "height": 860}, accept_downloads=True
-        )
+        tab = await browser.new_page(viewport=viewport, accept_downloads=True)
         errors: list[str] = []
         tab.on("pageerror", lambda error: errors.append(str(error)))
-        await tab.goto(page_url)
-        await tab.wait_for_selector("body[data-ready]")
+        await tab.goto(url)
+        if ready:
+            await tab.wait_for_selector("body[data-ready]")
         yield tab
         await browser.close()
         assert errors == []
+
+
+@pytest.fixture
+async def page_url() -> AsyncIterator[str]:
+    """The sandbox on a Tuesday at 10:00 in Herne."""
+    async with sandbox_page() as (_, url):
+        yield url
+
+
+@pytest.fixture
+async def page(page_url: str) -> AsyncIterator[Page]:
+    """A desktop-sized headless Chromium tab showing the sandbox."""
+    async with browser_tab(page_url, DESKTOP) as tab:
+        yield tab
+
+
+async def screenshot(page: Page, tmp_path: Path, name: str) -> None:
+    """Take a screenshot; keep it where GREMIUM_SANDBOX_SHOTS says."""
+    shot = tmp_path / name
+    await page.screenshot(path=str(shot))
+    if target := os.environ.get("GREMIUM_SANDBOX_SHOTS"):
+        shutil.copy(shot, Path(target) / name)
+
+
+async def no_problem(page: Page) -> None:
+    """Neither the red bar nor a warning in the status line."""
+    await expect(page.locator("#problem")).to_be_hidden()
+    await expect(page.locator("#status")).not_to_contain_text("⚠️")
 
 
 async def open_chat(page: Page, chat_id: int) -> None:
@@ -186,3 +227,147 @@ async def test_visitor_runs_a_date_poll_to_the_meeting_notice(page: Page, tmp_pa
     await page.screenshot(path=str(shot))
     if target := os.environ.get("GREMIUM_SANDBOX_SCREENSHOT"):
         shutil.copy(shot, target)
+    await screenshot(page, tmp_path, "h18a-poll-1280.png")
+
+
+async def next_step(page: Page) -> str:
+    """Press ⏭ Next step and wait until the clock moved; returns what the step was."""
+    await expect(page.locator("#next-info")).to_contain_text("Next:")
+    what = await page.locator("#next-info").text_content() or ""
+    before = await page.locator("#now").text_content()
+    await page.click('[data-step="next"]')
+    await expect(page.locator("#status")).to_contain_text("Jumped to the next step")
+    await expect(page.locator("#now")).not_to_have_text(before or "")
+    await no_problem(page)
+    return what
+
+
+async def test_next_step_plays_a_whole_meeting_cycle(page: Page, tmp_path: Path) -> None:
+    """Planted: TASK_NAMES without the cadence kinds (the page died with 'cadence_open'), and
+    groups without rhythms (nothing to step to). From the seeded rhythms, ⏭ Next step plays
+    review -> poll -> vote -> close -> meeting without an error."""
+    await no_problem(page)
+    assert "review the planned date poll" in await next_step(page)
+    await open_chat(page, JANA)
+    review = bot_messages(page).filter(has_text="Zeit, das nächste Treffen von Bildung")
+    await expect(review).to_have_count(1)
+    await expect(review.locator(".kb-button").first).to_be_visible()
+
+    assert "the planned date poll of" in await next_step(page)
+    await open_chat(page, AMIRA)
+    poll = bot_messages(page).filter(has_text="Bildung").filter(has=page.locator(".kb")).last
+    await expect(poll).to_contain_text("Rathaus Herne")
+    await expect(poll).to_contain_text("الاثنين")  # Monday: Bildung meets Mon/Wed
+    await vote_yes_for_first_date(page)
+
+    steps = []
+    for _ in range(6):
+        if await page.locator("#messages .document").count():
+            break
+        steps.append(await next_step(page))
+    assert any("closes" in s for s in steps), steps
+    notice = page.locator("#messages .msg", has=page.locator(".document")).last
+    await expect(notice.locator(".doc-name")).to_contain_text("bildung-2027-")
+    await expect(page.locator("#next-info")).to_contain_text("reminder about the meeting")
+    await next_step(page)
+    await expect(bot_messages(page).filter(has_text="⏰").last).to_be_visible()
+    await screenshot(page, tmp_path, "h18a-cycle-1280.png")
+
+
+class Flaky:
+    """The sandbox, but its state fails the first time and its first step breaks inside."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.broken = {"state", "jump"}
+
+    async def state(self) -> dict[str, Any]:
+        """The sandbox's state, after one failure."""
+        if "state" in self.broken:
+            self.broken.discard("state")
+            raise KeyError("cadence_open")
+        return await self.sandbox.state()
+
+    async def jump(self, how: str) -> str:
+        """The sandbox's jump, after one failure."""
+        if "jump" in self.broken:
+            self.broken.discard("jump")
+            raise RuntimeError("the sweep broke")
+        return await self.sandbox.jump(how)
+
+
+async def test_an_internal_error_shows_and_the_page_lives_on(tmp_path: Path) -> None:
+    """Planted: the old guard and page (a failed first state killed the page: "The sandbox
+    did not start"). The page says what broke, retries, and the next click works."""
+    async with sandbox_page(controller=Flaky) as (_, url), browser_tab(url, DESKTOP, False) as tab:
+        await expect(tab.locator("#problem")).to_contain_text("KeyError: 'cadence_open'")
+        await tab.wait_for_selector("body[data-ready]")
+        await expect(tab.locator("#problem")).to_be_hidden()
+        await tab.click('[data-step="next"]')
+        await expect(tab.locator("#problem")).to_contain_text(
+            "Something went wrong inside the sandbox: RuntimeError: the sweep broke"
+        )
+        await screenshot(tab, tmp_path, "h18a-error-1280.png")
+        await tab.click('[data-step="hour"]')
+        await expect(tab.locator("#status")).to_contain_text("Jumped forward one hour")
+        await expect(tab.locator("#problem")).to_be_hidden()
+
+
+async def boxes_overlap(a: Locator, b: Locator) -> bool:
+    """Whether two elements' boxes on the screen overlap."""
+    one, two = await a.bounding_box(), await b.bounding_box()
+    assert one is not None and two is not None
+    return not (
+        one["x"] + one["width"] <= two["x"]
+        or two["x"] + two["width"] <= one["x"]
+        or one["y"] + one["height"] <= two["y"]
+        or two["y"] + two["height"] <= one["y"]
+    )
+
+
+async def test_the_page_works_on_a_phone(tmp_path: Path) -> None:
+    """Planted: the old desktop-only layout (sidebar 60 % wide, a 20 px text box, cut
+    buttons, the toast over the quiet-hours bar). At 400 px the chat list is a drawer, the
+    composer and inline buttons are usable, Bold wraps the selection and is sent as bold."""
+    async with sandbox_page(start=TUESDAY_22) as (_, url), browser_tab(url, PHONE) as tab:
+        sidebar = tab.locator("#sidebar")
+        box = await sidebar.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 0  # the drawer is closed
+        await screenshot(tab, tmp_path, "h18a-phone-400.png")
+        await tab.click("#drawer-open")
+        await expect(sidebar).to_be_in_viewport()
+        await screenshot(tab, tmp_path, "h18a-phone-drawer-400.png")
+        await tab.click(f'.chat-item[data-chat-id="{AMIRA}"]')
+        await expect(tab.locator("#chat-title")).to_contain_text("أميرة")
+        await expect(sidebar).not_to_be_in_viewport()
+
+        text = await tab.locator("#text").bounding_box()
+        send = await tab.locator("#send").bounding_box()
+        assert text is not None and text["width"] >= 150
+        assert send is not None and send["x"] + send["width"] <= PHONE["width"]
+        for button in await tab.locator(".kb-button").all():
+            cut = await button.evaluate("b => b.scrollWidth > b.clientWidth")
+            assert not cut, await button.text_content()
+
+        # Quiet hours: the bar shows; the toast of a button stays clear of it.
+        await expect(tab.locator("#quiet")).to_be_visible()
+        await tab.locator(".kb-button", has_text="Bildung").first.click()
+        await expect(tab.locator("#toast")).to_be_visible()
+        assert not await boxes_overlap(tab.locator("#toast"), tab.locator("#quiet"))
+        assert not await boxes_overlap(tab.locator("#toast"), tab.locator(".topbar"))
+        await screenshot(tab, tmp_path, "h18a-phone-toast-400.png")
+
+        # Formatting: select a word, press B, send: the bubble shows it bold, no asterisks.
+        await tab.fill("#text", "Wichtig: bitte lesen")
+        await tab.locator("#text").evaluate("t => t.setSelectionRange(0, 8)")
+        await tab.click("#bold")
+        await expect(tab.locator("#text")).to_have_value("**Wichtig:** bitte lesen")
+        await tab.locator("#text").evaluate("t => t.setSelectionRange(13, 18)")
+        await tab.click("#italic")
+        await expect(tab.locator("#text")).to_have_value("**Wichtig:** __bitte__ lesen")
+        await tab.click("#send")
+        mine = tab.locator("#messages .msg.out").last
+        await expect(mine.locator(".text b")).to_have_text("Wichtig:")
+        await expect(mine.locator(".text i")).to_have_text("bitte")
+        await expect(mine.locator(".text")).to_have_text("Wichtig: bitte lesen")
+        await screenshot(tab, tmp_path, "h18a-phone-bold-400.png")
