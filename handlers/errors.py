@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from html import escape
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -96,7 +97,10 @@ async def unknown_command(update: Update, context: Context) -> None:
     lang = await _lang_of(update, context)
     command = message.text.split(maxsplit=1)[0].split("@", 1)[0]
     await message.reply_text(
-        lang._("I do not know the command {command}. /help lists what I can do.", command=command)
+        lang._(
+            "I do not know the command {command}. /help lists what I can do.",
+            command=escape(command[: texts.MAX_ECHO]),
+        )
     )
 
 
