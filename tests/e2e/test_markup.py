@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 
 import pytest
+from sqlmodel import select
 
 from sandbox.emulator import ChatMessage
+from storage.models import Group, Member, Poll
 from tests.e2e.harness import ADMIN_ID, World
 from tests.e2e.helpers import consented
 
@@ -79,4 +81,37 @@ async def test_an_unknown_command_is_echoed_literally(
     reply = await world.send(user, command)
     _shows(reply, f"I do not know the command {command.split()[0]}.")
     assert not [e for e in reply.entities if e["type"] == "bold"]
+    assert _errors(caplog) == []
+
+
+async def test_nul_characters_are_taken_out_where_updates_enter(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A NUL in a group name, a poll's place and a formatted announcement is taken out before
+    anything is stored (PostgreSQL refuses it in text), and the formatting stays on the right
+    words. Planted bug: no ``strip_nul`` in ``GremiumBot._do_post`` (bot/telegram_bot.py)."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    member = await consented(world, 5321, "Mia\x00")
+    created = await world.send(admin, "/newgroup Nacht\x00cafe | nacht")
+    assert "Nachtcafe" in created.text
+    await world.send(member, "/join nacht")
+    await world.send(admin, "/poll")
+    await world.press(admin, "Nachtcafe")
+    await world.send(admin, DATES)
+    await world.press(admin, "📍 Place")
+    preview = await world.send(admin, "Rat\x00haus")
+    assert "📍 Rathaus" in preview.text
+    await world.send(admin, "/announce")
+    await world.press(admin, "Nachtcafe")
+    await admin.send_html("A\x00\x00b <b>fett</b> \x00 und <i>kursiv</i>")
+    await world.settle()
+    await world.press(admin, "✅ Send")
+    shown = member.bot_messages[-1]
+    assert "Ab fett  und kursiv" in shown.text
+    assert "<b>fett</b>  und <i>kursiv</i>" in shown.html
+    async with world.sessionmaker() as session:
+        group = (await session.exec(select(Group).where(Group.slug == "nacht"))).one()
+        poll = (await session.exec(select(Poll).where(Poll.group_id == group.id))).one()
+        person = (await session.exec(select(Member).where(Member.telegram_id == 5321))).one()
+    assert (group.name, poll.location, person.first_name) == ("Nachtcafe", "Rathaus", "Mia")
     assert _errors(caplog) == []
