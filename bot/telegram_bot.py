@@ -12,6 +12,8 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
+from bot.processing import slot_released
+
 log = logging.getLogger(__name__)
 
 # Methods that take ``parse_mode``. python-telegram-bot fills in the default parse mode for every
@@ -114,7 +116,8 @@ class GremiumBot(ExtBot[None]):
                 if attempt == ATTEMPTS or wait > MAX_RETRY_AFTER:
                     raise
                 log.warning("%s: Telegram asks to wait %.0f s", endpoint, wait)
-                await asyncio.sleep(wait)
+                async with slot_released():  # others' updates go on meanwhile
+                    await asyncio.sleep(wait)
             except (BadRequest, InvalidToken):
                 raise
             except NetworkError as exc:

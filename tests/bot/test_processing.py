@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update, User
 
-from bot.processing import TrackingUpdateProcessor
+from bot.processing import TrackingUpdateProcessor, slot_released
 
 
 def _update(update_id: int, user_id: int) -> Update:
@@ -45,3 +45,67 @@ async def test_the_next_update_of_a_person_waits_for_the_mark() -> None:
     assert mine == ["start 1", "end 1", "marked 1", "start 2", "end 2", "marked 2"]
     assert events.index("start 3") < events.index("marked 1")  # someone else is not held up
     assert processor.processed == 3
+
+
+async def test_a_flood_takes_one_slot_and_is_cut_off_with_one_answer() -> None:
+    """Ten updates of one person whose first one hangs: another person's update still runs
+    with only two slots, the person's updates beyond the cap are dropped (and marked), and the
+    person is told to slow down once, after the updates that were kept. Planted bugs: the
+    shared slot taken before the person's turn (python-telegram-bot's own semaphore); no cap."""
+    processor = TrackingUpdateProcessor(max_concurrent_updates=2, per_person=3)
+    release = asyncio.Event()
+    events: list[str] = []
+    marked: list[int] = []
+
+    async def after(update: object) -> None:
+        assert isinstance(update, Update)
+        marked.append(update.update_id)
+
+    async def slow_down(update: Update) -> None:
+        events.append(f"slow down {update.update_id}")
+
+    async def handle(update_id: int) -> None:
+        if update_id == 1:
+            await release.wait()
+        events.append(f"handled {update_id}")
+
+    processor.after, processor.slow_down = after, slow_down
+    flood = [
+        asyncio.create_task(processor.process_update(_update(i, 7), handle(i)))
+        for i in range(1, 11)
+    ]
+    await asyncio.sleep(0.01)
+    async with asyncio.timeout(2):
+        await processor.process_update(_update(11, 8), handle(11))
+    assert events == ["handled 11"]
+    release.set()
+    await asyncio.gather(*flood)
+    assert events == ["handled 11", "handled 1", "handled 2", "handled 3", "slow down 4"]
+    assert sorted(marked) == list(range(1, 12))
+    assert (processor.dropped, processor.processed, processor.in_progress) == (7, 11, 0)
+
+
+async def test_waiting_out_a_429_gives_the_slot_to_others() -> None:
+    """With one slot, an update that waits out Telegram's retry_after lets another person's
+    update run meanwhile, and takes a slot again to go on. Planted bug: ``asyncio.sleep`` in
+    GremiumBot's retry without ``slot_released``."""
+    processor = TrackingUpdateProcessor(max_concurrent_updates=1)
+    retry_after = asyncio.Event()
+    events: list[str] = []
+
+    async def waits_out_a_429() -> None:
+        events.append("429")
+        async with slot_released():
+            await retry_after.wait()
+        events.append("sent after the wait")
+
+    async def other() -> None:
+        events.append("other handled")
+        retry_after.set()
+
+    first = asyncio.create_task(processor.process_update(_update(1, 7), waits_out_a_429()))
+    await asyncio.sleep(0.01)
+    async with asyncio.timeout(2):
+        await processor.process_update(_update(2, 8), other())
+        await first
+    assert events == ["429", "other handled", "sent after the wait"]
