@@ -80,13 +80,17 @@ async def _flood(emu: Emulator, flooder: UserHandle, n: int) -> None:
 async def _wait_for(flooder: UserHandle, count: int, timeout: float) -> None:
     """Until the flooder's chat has ``count`` messages from the bot."""
     async with asyncio.timeout(timeout):
-        while len(flooder.bot_messages) < count:
+        while True:
+            if len(flooder.bot_messages) >= count:
+                return
             await asyncio.sleep(0.01)
 
 
 async def _wait_for_slow_down(flooder: UserHandle, since: int, timeout: float) -> None:
     async with asyncio.timeout(timeout):
-        while not any(m.text.startswith(SLOW_DOWN) for m in flooder.bot_messages[since:]):
+        while True:
+            if any(m.text.startswith(SLOW_DOWN) for m in flooder.bot_messages[since:]):
+                return
             await asyncio.sleep(0.01)
 
 
@@ -125,7 +129,7 @@ async def limited(sizes: Sizes) -> list[Row]:
     async with database("floodlimits") as url, emulator() as emu:
         await _prepare(url, emu, others)
         emu.enforce_limits = True
-        async with running_bot(url, emu) as bot:
+        async with running_bot(url, emu):
             flooder = emu.get_user(FLOODER)
             before = len(flooder.bot_messages)
             tids = [FIRST_OTHER + i for i in range(others)]
