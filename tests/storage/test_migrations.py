@@ -203,7 +203,7 @@ _ROWS: dict[str, list[dict[str, Any]]] = {
             "done_at": None,
             "cancelled": False,
         }
-    ],  # fmt: skip
+    ],
     "poll": [
         {
             "id": 1,
@@ -235,7 +235,7 @@ _ROWS: dict[str, list[dict[str, Any]]] = {
             "no_count": None,
         }
         for i in (1, 2)
-    ],  # fmt: skip
+    ],
     "vote": [
         {
             "id": 1,
@@ -246,7 +246,7 @@ _ROWS: dict[str, list[dict[str, Any]]] = {
             "updated_at": _AT,
         },
         {"id": 2, "poll_id": 1, "option_id": 2, "member_id": 2, "answer": "no", "updated_at": _AT},
-    ],  # fmt: skip
+    ],
     "meeting": [
         {
             "id": 1,
