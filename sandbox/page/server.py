@@ -11,6 +11,7 @@ from aiohttp import web
 
 from sandbox.emulator import Emulator
 from sandbox.emulator.control import control_routes
+from sandbox.emulator.guard import same_origin_only
 from sandbox.emulator.serialize import user_json
 
 HERE = Path(__file__).resolve().parent
@@ -70,7 +71,7 @@ class PageServer:
 
     def application(self) -> web.Application:
         """The aiohttp application (for tests and :meth:`start`)."""
-        app = web.Application()
+        app = web.Application(middlewares=[same_origin_only])
         routes: list[tuple[str, str, Route]] = [
             ("GET", "/", self.index),
             ("GET", "/static/{name}", self.static),
