@@ -29,6 +29,9 @@ UPDATES_AT_ONCE = 64
 #: Updates one person may have waiting or in hand; more are dropped (a person taps and types
 #: far slower than the bot answers, unless the chat's one message a second holds the answers).
 PER_PERSON = 4
+#: The same for button presses: they are answered without a chat message, and a member may
+#: tap through a poll of twelve dates faster than a busy bot records the votes.
+PRESSES_PER_PERSON = 32
 #: python-telegram-bot takes a slot of its own before the processor sees the update; that one
 #: is made wide enough never to hold an update back, the real slots are taken in turn.
 _UNBOUNDED = 1_000_000
@@ -71,8 +74,8 @@ async def slot_released() -> AsyncIterator[None]:
 
 class TrackingUpdateProcessor(SimpleUpdateProcessor):
     """Processes updates of different people concurrently, one person's in order, at most
-    ``per_person`` of them waiting, and counts those in progress (so tests, the sandbox and the
-    benchmark know when the bot is idle).
+    ``per_person`` of them waiting (``presses_per_person`` for button presses), and counts
+    those in progress (so tests, the sandbox and the benchmark know when the bot is idle).
 
     ``after`` is awaited once the handlers are done with an update, also a dropped one (the
     inbox marks it). ``slow_down`` answers the first update dropped from a person (and every
@@ -80,11 +83,15 @@ class TrackingUpdateProcessor(SimpleUpdateProcessor):
     replayed after a restart)."""
 
     def __init__(
-        self, max_concurrent_updates: int = UPDATES_AT_ONCE, per_person: int = PER_PERSON
+        self,
+        max_concurrent_updates: int = UPDATES_AT_ONCE,
+        per_person: int = PER_PERSON,
+        presses_per_person: int = PRESSES_PER_PERSON,
     ) -> None:
         super().__init__(_UNBOUNDED)
         self.at_once = max_concurrent_updates
         self.per_person = per_person
+        self.presses_per_person = presses_per_person
         self.after: Callable[[object], Awaitable[None]] | None = None
         self.slow_down: Callable[[Update], Awaitable[None]] | None = None
         self.keep: Callable[[object], bool] | None = None
@@ -107,7 +114,7 @@ class TrackingUpdateProcessor(SimpleUpdateProcessor):
         user = update.effective_user if isinstance(update, Update) else None
         key = user.id if user is not None else 0
         try:
-            if self._flooding(key) and not (self.keep is not None and self.keep(update)):
+            if self._flooding(update, key) and not (self.keep is not None and self.keep(update)):
                 await self._drop(update, coroutine, key)
             else:
                 await self._in_turn(update, coroutine, key)
@@ -117,8 +124,10 @@ class TrackingUpdateProcessor(SimpleUpdateProcessor):
             if self.in_progress == 0:
                 self._idle.set()
 
-    def _flooding(self, key: int) -> bool:
-        return key != 0 and self._waiting.get(key, 0) >= self.per_person
+    def _flooding(self, update: object, key: int) -> bool:
+        press = isinstance(update, Update) and update.callback_query is not None
+        cap = self.presses_per_person if press else self.per_person
+        return key != 0 and self._waiting.get(key, 0) >= cap
 
     async def _in_turn(self, update: object, work: Awaitable[Any], key: int) -> None:
         """Wait for the person's turn, then for a shared slot; run, and mark."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from telegram import Chat, Message, Update, User
+from telegram import CallbackQuery, Chat, Message, Update, User
 
 from bot.processing import TrackingUpdateProcessor, slot_released
 
@@ -15,6 +15,11 @@ def _update(update_id: int, user_id: int) -> Update:
     chat = Chat(user_id, Chat.PRIVATE)
     message = Message(update_id, datetime(2026, 11, 24, tzinfo=UTC), chat, from_user=user)
     return Update(update_id, message=message)
+
+
+def _press(update_id: int, user_id: int) -> Update:
+    user = User(user_id, f"U{user_id}", is_bot=False)
+    return Update(update_id, callback_query=CallbackQuery(str(update_id), user, "c", data="v"))
 
 
 async def test_the_next_update_of_a_person_waits_for_the_mark() -> None:
@@ -109,3 +114,30 @@ async def test_waiting_out_a_429_gives_the_slot_to_others() -> None:
         await processor.process_update(_update(2, 8), other())
         await first
     assert events == ["429", "other handled", "sent after the wait"]
+
+
+async def test_a_member_may_tap_through_a_long_poll() -> None:
+    """Twelve presses of one person waiting at once (Yes on every date of a long poll) are all
+    handled; only a flood beyond ``presses_per_person`` is cut off. Planted bug: presses held
+    to the cap for messages."""
+    processor = TrackingUpdateProcessor(presses_per_person=16)
+    release = asyncio.Event()
+    handled: list[int] = []
+
+    async def slow_down(update: Update) -> None:
+        handled.append(-update.update_id)
+
+    async def handle(update_id: int) -> None:
+        await release.wait()
+        handled.append(update_id)
+
+    processor.slow_down = slow_down
+    presses = [
+        asyncio.create_task(processor.process_update(_press(i, 7), handle(i)))
+        for i in range(1, 21)
+    ]
+    await asyncio.sleep(0.01)
+    release.set()
+    await asyncio.gather(*presses)
+    assert sorted(u for u in handled if u > 0) == list(range(1, 17))
+    assert sorted(-u for u in handled if u < 0) == list(range(17, 21))  # each one answered
