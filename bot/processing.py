@@ -89,7 +89,6 @@ class TrackingUpdateProcessor(SimpleUpdateProcessor):
         presses_per_person: int = PRESSES_PER_PERSON,
     ) -> None:
         super().__init__(_UNBOUNDED)
-        self.at_once = max_concurrent_updates
         self.per_person = per_person
         self.presses_per_person = presses_per_person
         self.after: Callable[[object], Awaitable[None]] | None = None
