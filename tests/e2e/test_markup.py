@@ -68,6 +68,9 @@ async def test_names_places_notes_and_commands_are_shown_literally(
     await world.press(eve, "✅ Send")
     header = member.bot_messages[-1]
     _shows(header, f"{GROUP} · {PERSON}")
+    _shows(await world.send(member, "/mygroups"), GROUP)
+    rhythm = "Raum<1>&<b>K</b>"
+    _shows(await world.send(eve, f"/schedule jugend place={rhythm}"), rhythm)
     assert _errors(caplog) == []
 
 
