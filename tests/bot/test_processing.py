@@ -141,3 +141,21 @@ async def test_a_member_may_tap_through_a_long_poll() -> None:
     await asyncio.gather(*presses)
     assert sorted(u for u in handled if u > 0) == list(range(1, 17))
     assert sorted(-u for u in handled if u < 0) == list(range(17, 21))  # each one answered
+
+
+async def test_updates_replayed_after_a_restart_are_never_dropped() -> None:
+    """Ten unhandled updates of one person, replayed at start, are all handled in order (they
+    were accepted before the crash). Planted bug: ``keep`` not consulted."""
+    processor = TrackingUpdateProcessor(per_person=2)
+    handled: list[int] = []
+
+    async def handle(update_id: int) -> None:
+        await asyncio.sleep(0)
+        handled.append(update_id)
+
+    processor.keep = lambda update: True
+    await asyncio.gather(
+        *(processor.process_update(_update(i, 7), handle(i)) for i in range(1, 11))
+    )
+    assert handled == list(range(1, 11))
+    assert processor.dropped == 0
