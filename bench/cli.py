@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bench import broadcast, cadence, crash, votes
+from bench import broadcast, cadence, crash, flood, votes
 from bench.table import FAILED, MISSED, Row, markdown_table, text_table
 from bench.world import Sizes, backend
 
@@ -28,6 +28,7 @@ SCENARIOS: dict[str, Scenario] = {
     "crash": crash.crash_test,
     "votes": votes.vote_storm,
     "cadence": cadence.start_up,
+    "flood": flood.flood,
 }
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.md"

@@ -21,6 +21,7 @@ from bot.telegram_bot import GremiumBot
 from domain.clock import Clock
 from domain.delivery import Limits
 from domain.i18n import Translator
+from handlers import errors
 from handlers.announcements.reports import ReportUpdater
 from handlers.context import BotData
 from handlers.jobs import LeaderWork
@@ -71,6 +72,8 @@ def build_application(
     inbox = InboxQueue(sessionmaker, clock)
     processor = update_processor or TrackingUpdateProcessor()
     processor.after = inbox.handled
+    processor.keep = inbox.is_replay
+    processor.slow_down = partial(errors.slow_down, data)
     bot.receive_updates_with(inbox.receive)
     builder = builder.update_queue(inbox).concurrent_updates(processor)
     app: GremiumApp = builder.build()

@@ -63,6 +63,8 @@ class InboxQueue(asyncio.Queue[object]):
         self._pruned_at: float | None = None
         #: Ids :meth:`receive` stored (True) or found stored before (False), until ``put``.
         self._received: dict[int, bool] = {}
+        #: Ids of updates :meth:`replay` queued and the processor has not seen yet.
+        self._replaying: set[int] = set()
         self._marks: list[tuple[int, asyncio.Future[None]]] = []
         self._marking: asyncio.Task[None] | None = None
 
@@ -178,12 +180,20 @@ class InboxQueue(asyncio.Queue[object]):
                         session, update_id=row.update_id, now=self.clock.now()
                     )
                 continue
+            self._replaying.add(update.update_id)
             await super().put(update)
             count += 1
         if count:
             log.warning("inbox: %d updates were not handled before the last stop; handling", count)
         self.replayed += count
         return count
+
+    def is_replay(self, update: object) -> bool:
+        """Whether ``update`` was queued by :meth:`replay` (once asked, it is forgotten)."""
+        if not isinstance(update, Update) or update.update_id not in self._replaying:
+            return False
+        self._replaying.discard(update.update_id)
+        return True
 
     async def prune(self) -> None:
         """Forget updates older than :data:`KEEP`."""

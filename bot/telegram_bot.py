@@ -12,6 +12,8 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
+from bot.processing import slot_released
+
 log = logging.getLogger(__name__)
 
 # Methods that take ``parse_mode``. python-telegram-bot fills in the default parse mode for every
@@ -103,6 +105,7 @@ class GremiumBot(ExtBot[None]):
             result = await super()._do_post(endpoint, data, **kwargs)
             if isinstance(result, list):
                 drop_echoed_keyboards(result)
+                strip_nul(result)
                 self._raw_updates = result
             return result
         for attempt in range(1, ATTEMPTS + 1):
@@ -113,7 +116,8 @@ class GremiumBot(ExtBot[None]):
                 if attempt == ATTEMPTS or wait > MAX_RETRY_AFTER:
                     raise
                 log.warning("%s: Telegram asks to wait %.0f s", endpoint, wait)
-                await asyncio.sleep(wait)
+                async with slot_released():  # others' updates go on meanwhile
+                    await asyncio.sleep(wait)
             except (BadRequest, InvalidToken):
                 raise
             except NetworkError as exc:
@@ -138,6 +142,57 @@ def drop_echoed_keyboards(updates: list[Any]) -> None:
         message = query.get("message") if isinstance(query, dict) else None
         if isinstance(message, dict):
             message.pop("reply_markup", None)
+
+
+def strip_nul(updates: list[Any]) -> None:
+    """Take every NUL character out of what people sent, where updates enter.
+
+    Telegram passes a NUL through in texts, names and button data, and PostgreSQL refuses it
+    in text columns: a group name, a place or an announcement with one would end in a
+    database error. Entity offsets (UTF-16, as Telegram counts) are moved to match.
+    """
+    for update in updates:
+        if isinstance(update, dict):
+            _clean(update)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        value[:] = [_clean(item) for item in value]
+        return value
+    if not isinstance(value, dict):
+        return value
+    for text_key, entities_key in (("text", "entities"), ("caption", "caption_entities")):
+        text = value.get(text_key)
+        if isinstance(text, str) and "\x00" in text:
+            _shift_entities(text, value.get(entities_key))
+    for key, item in value.items():
+        value[key] = _clean(item)
+    return value
+
+
+def _shift_entities(text: str, entities: Any) -> None:
+    """Move ``entities`` of ``text`` to where they are once the NULs are taken out."""
+    if not isinstance(entities, list):
+        return
+    nuls, position = [], 0
+    for char in text:
+        if char == "\x00":
+            nuls.append(position)
+        position += 2 if ord(char) > 0xFFFF else 1
+    kept = []
+    for entity in entities:
+        offset, length = entity.get("offset"), entity.get("length")
+        if not isinstance(offset, int) or not isinstance(length, int):
+            kept.append(entity)
+            continue
+        before = sum(1 for n in nuls if n < offset)
+        inside = sum(1 for n in nuls if offset <= n < offset + length)
+        if length - inside > 0:
+            kept.append({**entity, "offset": offset - before, "length": length - inside})
+    entities[:] = kept
 
 
 def _seconds(value: int | timedelta) -> float:

@@ -28,6 +28,7 @@ from telegram import Update
 
 from bot.app import GremiumApp
 from bot.config import WebhookSettings
+from bot.telegram_bot import strip_nul
 from handlers.context import BotData
 from storage import status as status_repo
 
@@ -52,6 +53,8 @@ def webhook_app(app: GremiumApp, *, path: str, secret_token: str) -> web.Applica
             return web.Response(status=HTTPStatus.FORBIDDEN)
         try:
             data = json.loads(await request.read())
+            if isinstance(data, dict):
+                strip_nul([data])
             update = Update.de_json(data, app.bot) if isinstance(data, dict) else None
         except (ValueError, TypeError, KeyError):
             update = None

@@ -6,7 +6,7 @@ import contextlib
 import logging
 from html import escape
 
-from telegram import Update
+from telegram import Update, User
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import (
@@ -20,7 +20,7 @@ from telegram.ext import (
 from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers import texts
-from handlers.context import Context
+from handlers.context import BotData, Context
 from runtime.health import describe_error
 from storage import members as member_repo
 
@@ -29,8 +29,10 @@ log = logging.getLogger(__name__)
 
 async def _lang_of(update: Update, context: Context) -> Lang:
     """The language of whoever sent the update (a short read-only transaction)."""
-    bd = context.bot_data
-    user = update.effective_user
+    return await _language(context.bot_data, update.effective_user)
+
+
+async def _language(bd: BotData, user: User | None) -> Lang:
     if user is None:
         return bd.translator.get(None)
     async with bd.sessionmaker() as session:
@@ -102,15 +104,32 @@ async def unknown_command(update: Update, context: Context) -> None:
         text = lang._(
             "{command} is addressed to another bot (@{bot}), not to me. /help lists what I can "
             "do.",
-            command=escape(command),
-            bot=escape(addressee),
+            command=escape(command[: texts.MAX_ECHO]),
+            bot=escape(addressee[: texts.MAX_ECHO]),
         )
     else:
         text = lang._(
             "I do not know the command {command}. /help lists what I can do.",
-            command=escape(command),
+            command=escape(command[: texts.MAX_ECHO]),
         )
     await message.reply_text(text)
+
+
+async def slow_down(bd: BotData, update: Update) -> None:
+    """The answer to someone whose updates come faster than they can be handled (the rest of
+    the flood is dropped unanswered; a button press gets it as a short notice)."""
+    lang = await _language(bd, update.effective_user)
+    text = lang._(
+        "You are sending messages faster than I can answer. I skipped the last ones; "
+        "please wait a moment and send again."
+    )
+    try:
+        if (query := update.callback_query) is not None:
+            await query.answer(text[:200])
+        elif (message := update.effective_message) is not None:
+            await message.reply_text(text)
+    except (BadRequest, Forbidden, NetworkError) as exc:
+        log.info("update %s: slow-down not shown: %s", update.update_id, exc)
 
 
 async def empty_button(update: Update, context: Context) -> None:

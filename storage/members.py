@@ -104,7 +104,10 @@ async def find_members(session: AsyncSession, *, query: str, limit: int = 10) ->
     """Members matching ``@username``, a Telegram id, or part of the name (case-insensitive)."""
     query = query.strip()
     if query.startswith("@"):
-        stmt = select(Member).where(col(Member.username).ilike(query[1:]))
+        # Exact and case-insensitive: Telegram usernames are unique regardless of case, and
+        # ``_`` is part of them, not a wildcard (``@john_doe`` never finds ``johnxdoe``).
+        username = query[1:].lower()
+        stmt = select(Member).where(func.lower(col(Member.username)) == username)
     elif query.isdigit():
         stmt = select(Member).where(Member.telegram_id == int(query))
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
+from html import escape
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -78,7 +79,7 @@ def ask_for_dates(lang: Lang, group: Group, poll: Poll) -> tuple[str, InlineKeyb
         "Send me the candidate dates for {group}, one per line, for example:\n"
         "12.03.2027 17:00\n12.03. 17:00-19:00\n2027-03-12 17:00\n"
         "or a date alone for a whole day. At most 12 dates.",
-        group=group.name,
+        group=escape(group.name),
     )
     button = InlineKeyboardButton(
         "💡 " + lang._("Suggest dates"),

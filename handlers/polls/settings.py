@@ -8,6 +8,8 @@ polls as well; new reminder hours are planned for the open polls at once.
 
 from __future__ import annotations
 
+from html import escape
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
@@ -37,7 +39,7 @@ MAX_REMINDER_HOURS = 14 * 24
 
 def describe(lang: Lang, group: Group) -> list[str]:
     """The group's poll settings, one line each, and how to change them."""
-    lines = [lang._("<b>Date polls of {group}</b>", group=group.name)]
+    lines = [lang._("<b>Date polls of {group}</b>", group=escape(group.name))]
     if group.poll_quorum:
         lines.append(
             lang.ngettext(

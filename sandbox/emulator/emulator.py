@@ -16,6 +16,7 @@ from sandbox.emulator.control import control_routes
 from sandbox.emulator.core import Core
 from sandbox.emulator.faults import Faults
 from sandbox.emulator.groups import GroupHandle, UserRef, new_group
+from sandbox.emulator.guard import same_origin_only
 from sandbox.emulator.limits import RateLimiter
 from sandbox.emulator.server import ApiServer, RecordedCall
 from sandbox.emulator.spec import SpecValidator
@@ -123,7 +124,7 @@ class Emulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on ``host:port`` (0: any free port); returns and sets ``api_root``."""
-        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app = web.Application(client_max_size=60 * 1024 * 1024, middlewares=[same_origin_only])
         app.add_routes(self.api.routes())
         app.add_routes(control_routes(self))
         app.add_routes([self.api.fallback()])

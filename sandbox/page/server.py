@@ -12,6 +12,7 @@ from aiohttp import web
 
 from sandbox.emulator import Emulator
 from sandbox.emulator.control import control_routes
+from sandbox.emulator.guard import same_origin_only
 from sandbox.emulator.serialize import user_json
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class PageServer:
 
     def application(self) -> web.Application:
         """The aiohttp application (for tests and :meth:`start`)."""
-        app = web.Application(middlewares=[internal_errors])
+        app = web.Application(middlewares=[same_origin_only, internal_errors])
         routes: list[tuple[str, str, Route]] = [
             ("GET", "/", self.index),
             ("GET", "/static/{name}", self.static),

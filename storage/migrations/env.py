@@ -31,6 +31,8 @@ def _run(connection: Connection) -> None:
             # schema up to date. The lock ends with the transaction.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_KEY})
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            _check_foreign_keys(connection)
 
 
 def _all_or_nothing(connection: Any, _record: Any) -> None:
@@ -40,8 +42,21 @@ def _all_or_nothing(connection: Any, _record: Any) -> None:
 
 def _begin(connection: Connection) -> None:
     """Begin the transaction ourselves, so a migration killed half-way leaves nothing behind
-    (PostgreSQL's DDL is transactional anyway)."""
+    (PostgreSQL's DDL is transactional anyway).
+
+    Foreign keys are off first (SQLite ignores the pragma inside a transaction): a batch
+    migration rebuilds a table by copying it and dropping the original, and with them on,
+    dropping ``member`` or ``poll`` would cascade-delete memberships and votes. They are
+    checked before the commit instead (see ``_check_foreign_keys``)."""
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Refuse to commit a SQLite migration that left a row pointing nowhere."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:10]}")
 
 
 async def _run_async(url: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.request import AiohttpRequest
-from bot.telegram_bot import GremiumBot, drop_echoed_keyboards
+from bot.telegram_bot import GremiumBot, drop_echoed_keyboards, strip_nul
 from domain.clock import FakeClock
 from sandbox.emulator import Emulator, default_spec_path
 
@@ -80,3 +80,35 @@ def test_only_the_keyboard_of_a_pressed_message_is_dropped() -> None:
         "callback_query": {"id": "r", "inline_message_id": "abc"},
     }
     assert updates[3] == "not an update"
+
+
+def test_nul_is_taken_out_and_entities_follow() -> None:
+    """NULs go from texts, captions, names and button data; entities after or around one move
+    by as many UTF-16 units as were taken out before them (an emoji counts two). Planted bug:
+    offsets left as Telegram sent them."""
+    text = "😀\x00ab\x00 cd\x00"
+    raw: list[Any] = [
+        {
+            "update_id": 1,
+            "message": {
+                "from": {"id": 7, "first_name": "A\x00n"},
+                "text": text,
+                "entities": [
+                    {"type": "bold", "offset": 3, "length": 3},  # "ab\x00"
+                    {"type": "italic", "offset": 7, "length": 2},  # "cd"
+                    {"type": "code", "offset": 9, "length": 1},  # the NUL alone
+                ],
+            },
+        },
+        {"update_id": 2, "callback_query": {"data": "v\x00:1", "message": {"caption": "\x00x"}}},
+    ]
+    strip_nul(raw)
+    message = raw[0]["message"]
+    assert message["text"] == "😀ab cd"
+    assert message["from"]["first_name"] == "An"
+    assert message["entities"] == [
+        {"type": "bold", "offset": 2, "length": 2},
+        {"type": "italic", "offset": 5, "length": 2},
+    ]
+    assert raw[1]["callback_query"]["data"] == "v:1"
+    assert raw[1]["callback_query"]["message"]["caption"] == "x"

@@ -3,13 +3,16 @@
 Roles: a stranger (consented, in no group), a member of Bildung, the coordinator of another
 group (Kultur), the coordinator of Bildung, and an organiser (admin). Buttons are pressed with
 forged callback data naming Bildung's things, as a modified client could. Only the allowed
-roles succeed; for the others nothing in the database changes and they get a clear answer.
+roles succeed; for the others nothing in the database changes and they get a clear refusal
+that reveals nothing of Bildung: no member's name, no count.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import count
 from typing import Any
 
@@ -36,7 +39,13 @@ ADMINS = frozenset({ADMIN})
 MANAGERS = frozenset({COORDINATOR, ADMIN})
 COORDINATORS = frozenset({OTHER, COORDINATOR, ADMIN})
 MEMBERS = frozenset({MEMBER, COORDINATOR})
+AUTHOR = frozenset({COORDINATOR})
+#: A Telegram group chat every role administers, so only Gremium's own roles decide there.
+CHAT = -4242
+#: What a refusal must never show: Bildung's members (names, usernames) or any count.
+SECRETS = ("Mira", "Vera", "Hana", "hana", "victim")
 _numbers = count(1)
+_quorums = count(2)
 
 
 @dataclass
@@ -121,8 +130,9 @@ class Ctx:
         assert meeting.id is not None
         return meeting.id
 
-    async def fresh_announcement(self) -> int:
-        """An announcement to Bildung by its coordinator, waiting in the preview."""
+    async def fresh_announcement(self, *, scheduled: bool = False) -> int:
+        """An announcement to Bildung by its coordinator, waiting in the preview (or
+        scheduled for tomorrow)."""
         async with self.world.sessionmaker.begin() as session:
             sender = await session.get(Member, await self.member_id(self.users[COORDINATOR]))
             assert sender is not None
@@ -131,6 +141,9 @@ class Ctx:
             )
             draft.content_kind, draft.text_html = ContentKind.TEXT, "Treffen"
             draft.status = AnnouncementStatus.PREVIEW
+            if scheduled:
+                draft.status = AnnouncementStatus.SCHEDULED
+                draft.scheduled_for = self.world.clock.now() + timedelta(days=1)
             session.add(draft)
         assert draft.id is not None
         return draft.id
@@ -150,6 +163,8 @@ class Case:
     prepare: Prepare
     reads: bool = False
     button: bool = False
+    #: Sent in the group chat :data:`CHAT` rather than in private.
+    in_chat: bool = False
 
 
 def command(text: str) -> Prepare:
@@ -187,6 +202,41 @@ async def _announce_target(ctx: Ctx) -> str:
 def _announce(step: cb.AnnounceStep) -> Prepare:
     async def prepare(ctx: Ctx) -> str:
         return cb.encode(cb.AnnounceAction(step, await ctx.fresh_announcement()))
+
+    return prepare
+
+
+async def _unschedule(ctx: Ctx) -> str:
+    announcement = await ctx.fresh_announcement(scheduled=True)
+    return cb.encode(cb.AnnounceAction(cb.AnnounceStep.UNSCHEDULE, announcement))
+
+
+async def _linked(ctx: Ctx, chat_id: int | None) -> None:
+    async with ctx.world.sessionmaker.begin() as session:
+        group = await group_repo.get_group(session, group_id=ctx.bildung)
+        assert group is not None
+        group.chat_id = chat_id
+        session.add(group)
+
+
+async def _link(ctx: Ctx) -> str:
+    await _linked(ctx, None)
+    return "/link bildung"
+
+
+async def _unlink(ctx: Ctx) -> str:
+    await _linked(ctx, CHAT)
+    return "/unlink"
+
+
+async def _settings_change(ctx: Ctx) -> str:
+    return f"/settings bildung quorum={next(_quorums)}"  # a change every time
+
+
+def _draft_step(step: cb.PollStep) -> Prepare:
+    async def prepare(ctx: Ctx) -> str:
+        await ctx.fresh_poll(status=PollStatus.DRAFT)
+        return cb.encode(cb.PollDraftAction(step, ctx.made["poll_id"]))
 
     return prepare
 
@@ -261,19 +311,46 @@ CASES = [
     Case("/addcoordinator", ADMINS, _add_coordinator),
     Case("/removecoordinator", ADMINS, _remove_coordinator),
     Case("/members", MANAGERS, command("/members bildung"), reads=True),
+    Case("/settings", MANAGERS, command("/settings bildung"), reads=True),
+    Case("/settings change", MANAGERS, _settings_change),
+    Case("/link", MANAGERS, _link, in_chat=True),
+    Case("/unlink", MANAGERS, _unlink, in_chat=True),
     Case("/status", ADMINS, command("/status"), reads=True),
     Case("/announce", COORDINATORS, command("/announce"), reads=True),
     Case("/announcements", COORDINATORS, command("/announcements"), reads=True),
     Case("announce to Bildung", MANAGERS, _announce_target, button=True),
     Case("send an announcement", MANAGERS, _announce(cb.AnnounceStep.SEND), button=True),
     Case("cancel an announcement", MANAGERS, _announce(cb.AnnounceStep.CANCEL), button=True),
+    Case("mark an announcement urgent", MANAGERS, _announce(cb.AnnounceStep.URGENT), button=True),
+    Case("pin an announcement", MANAGERS, _announce(cb.AnnounceStep.PIN), button=True),
+    Case(
+        "schedule an announcement",
+        MANAGERS,
+        _announce(cb.AnnounceStep.SCHEDULE),
+        button=True,
+    ),
+    Case("unschedule an announcement", MANAGERS, _unschedule, button=True),
     Case("/poll", COORDINATORS, command("/poll"), reads=True),
     Case("/polls", COORDINATORS, command("/polls"), reads=True),
     Case("poll for Bildung", MANAGERS, _poll_target, button=True),
-    Case("send someone's draft poll", frozenset({COORDINATOR}), _send_draft_poll, button=True),
+    Case("send someone's draft poll", AUTHOR, _send_draft_poll, button=True),
+    *(
+        Case(f"draft step {step.name.lower()}", AUTHOR, _draft_step(step), button=True)
+        for step in cb.PollStep
+        if step != cb.PollStep.SEND
+    ),
     Case("close a poll", MANAGERS, _manage_poll(cb.PollManageStep.CLOSE), button=True),
     Case("remind from a poll", MANAGERS, _manage_poll(cb.PollManageStep.REMIND), button=True),
     Case("cancel a poll", MANAGERS, _manage_poll(cb.PollManageStep.CANCEL), button=True),
+    Case("extend a poll", MANAGERS, _manage_poll(cb.PollManageStep.EXTEND), button=True),
+    Case("add dates to a poll", MANAGERS, _manage_poll(cb.PollManageStep.ADD), button=True),
+    Case(
+        "remove dates of a poll",
+        MANAGERS,
+        _manage_poll(cb.PollManageStep.REMOVE),
+        reads=True,
+        button=True,
+    ),
     Case("remove a date", MANAGERS, _remove_option, button=True),
     Case("choose the date", MANAGERS, _choose_option, button=True),
     Case("/remind", MANAGERS, _remind),
@@ -302,6 +379,8 @@ async def _people(world: World) -> Ctx:
     await member_of(world, users[OTHER], "kultur")
     await world.send(users[ADMIN], "/addcoordinator kultur @otto")
     await world.send(users[ADMIN], "/addcoordinator bildung @hana")
+    everyone = list(users.values())
+    world.emu.group_chat(CHAT, "Bildung Herne", admins=everyone, bot_status="administrator")
     return Ctx(world, users, await group_id(world, "bildung"), victim)
 
 
@@ -310,6 +389,11 @@ async def _attempt(ctx: Ctx, case: Case, roles: list[str], action: str) -> tuple
     answer from the bot)."""
     world, users = ctx.world, [ctx.users[role] for role in roles]
     before = await database_state(world.sessionmaker)
+    if case.in_chat:  # one after the other: the answers come in the same chat
+        chat = world.emu.group(CHAT)
+        answers = [(await world.send_in(user, CHAT, action)).text for user in users]
+        assert all(m.reply_to_message_id for m in chat.messages[-len(users) :] if m.from_bot)
+        return await database_state(world.sessionmaker) != before, answers
     counts = [(len(u.callback_answers), len(u.bot_messages)) for u in users]
     for user in users:
         if case.button:
@@ -335,17 +419,33 @@ def _answer(case: Case, role: str, user: UserHandle, answers: int, messages: int
     return user.bot_messages[messages].text
 
 
-REFUSALS = ("Only ", "Sorry, only", "This is someone else", "This button is no longer valid")
+REFUSALS = (
+    "Only ",
+    "Sorry, only",
+    "This is someone else",
+    "This button is no longer valid",
+    "This button is from before",
+)
 
 
 def _refused(answer: str) -> bool:
     return answer.startswith(REFUSALS)
 
 
+def _reveals(answer: str) -> bool:
+    """Whether a refusal shows anything of Bildung: a member's name or a count."""
+    return any(secret in answer for secret in SECRETS) or re.search(r"\d", answer) is not None
+
+
 async def test_every_privileged_action_by_every_role(
     world: World, figures: Callable[[str], None]
 ) -> None:
-    """Allowed roles succeed; for every other role the database stays as it was."""
+    """Allowed roles succeed; for every other role the database stays as it was and the
+    answer is a refusal that shows no member and no count. Planted bugs, each seen to fail:
+    ``require_group_manager`` removed from /members (handlers/admin/groups.py: the stranger
+    sees Bildung's members and their count), from /settings (handlers/polls/settings.py), from
+    /link (handlers/membership/links.py) and from the poll manager's buttons
+    (``_managed_poll`` in handlers/polls/manage.py)."""
     ctx = await _people(world)
     outcomes: list[str] = []
     for case in CASES:
@@ -355,7 +455,8 @@ async def test_every_privileged_action_by_every_role(
         changed, answers = await _attempt(ctx, case, refused, action)
         for role, answer in zip(refused, answers, strict=True):
             assert not changed, f"{case.name}: {refused} changed the database ({answers})"
-            assert answer.strip(), f"{case.name}: {role} got no clear answer"
+            assert _refused(answer), f"{case.name}: {role} was not refused ({answer!r})"
+            assert not _reveals(answer), f"{case.name}: {role}'s refusal reveals {answer!r}"
             outcomes.append(f"{case.name}/{role}: refused")
         # Each who may, on a target of their own.
         for role in sorted(case.allowed):

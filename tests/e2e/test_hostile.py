@@ -8,6 +8,7 @@ message gets an answer, every button press is answered, and the database invaria
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from handlers import callbacks as cb
 from sandbox.emulator import UserHandle
 from storage.models import Group, Meeting, PollOption
 from tests.conftest import FIGURES, whole_bot_settings
-from tests.e2e.checks import broken_invariants, tally
+from tests.e2e.checks import broken_invariants, database_state, tally
 from tests.e2e.harness import ADMIN_ID, World, restart
 from tests.e2e.helpers import member_of
 from tests.e2e.scenario import announce, gather, open_poll
@@ -72,6 +73,24 @@ ODD = [
     "bildung",
     "x" * 4096,
 ]
+#: Command words no handler knows, made to break an echo or a parser: markup, entities, a NUL,
+#: format placeholders, right-to-left overrides, a very long word, a bare slash.
+HOSTILE_WORDS = [
+    "x<b",
+    "x<b>y</b>",
+    "x&amp;",
+    "<a_href='x'>y</a>",
+    "x</i>",
+    "x\x00y",
+    "%s{0}{name}",
+    "\u202estart",
+    "ﷺ",
+    "x" * 300,
+    "x" * 31 + "<",
+    "",
+    "start<b>",
+    "help&",
+]
 #: What the property tests tried, by kind (printed at the end of the run).
 TRIED: Counter[str] = Counter()
 
@@ -96,7 +115,13 @@ texts = st.one_of(
 def messages(draw: st.DrawFn) -> str:
     """A command with random arguments, or any text."""
     if draw(st.booleans()):
-        command = draw(st.sampled_from(COMMANDS))
+        command = draw(
+            st.one_of(
+                st.sampled_from(COMMANDS),
+                st.sampled_from(HOSTILE_WORDS),
+                st.text(st.characters(exclude_categories=["Cs", "Zs", "Cc"]), max_size=40),
+            )
+        )
         suffix = draw(st.sampled_from(["", "@gremium_bot", "@other_bot"]))
         return f"/{command}{suffix} {draw(texts)}"[:4096]
     return draw(texts)
@@ -285,11 +310,39 @@ async def test_group_chats_channels_and_edits(
 async def test_someone_new_sends_everything(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Each command, as someone who never pressed /start: an answer, nothing stored."""
+    """Each command, as someone who never pressed /start: an answer, and nothing stored, no
+    member row, no membership, no outbox row. Planted bug: ``load_actor`` (handlers/common.py)
+    adding a member row for anyone who writes, before consent."""
+    await world.settle()
+    stored = await database_state(world.sessionmaker)
     user = world.emu.user(7200, "Neo", language_code=None)
     for command in COMMANDS:
         before = len(user.bot_messages)
         await world.send(user, f"/{command} bildung")
         assert len(user.bot_messages) > before, command
     assert _unexpected(caplog, 0) == []
+    assert await database_state(world.sessionmaker) == stored
     TRIED["commands before /start"] += len(COMMANDS)
+
+
+@pytest.mark.parametrize("word", HOSTILE_WORDS)
+async def test_a_hostile_command_word(
+    world: World, people: People, caplog: pytest.LogCaptureFixture, word: str
+) -> None:
+    """An unknown command word made of markup, a NUL, placeholders or 300 letters, from each
+    person: an answer that shows the word as sent (NUL taken out), no
+    error. Planted bug: the echo in handlers/errors.py unescaped (``/x<b`` fails to send)."""
+    since = len(caplog.records)
+    for user in people.all:
+        before = len(user.bot_messages)
+        await user.send(f"/{word} bildung")
+        await _check(world, caplog, since)
+        assert len(user.bot_messages) > before, f"no answer to /{word!r}"
+        shown = f"/{word}".replace("\x00", "")
+        # Telegram marks a command only from a letter, digit or _ (up to 32 of them); a known
+        # one (/start<b>) runs, an unknown one is echoed.
+        name = re.match(r"[A-Za-z0-9_]+", word.replace("\x00", ""))
+        command = name and len(name.group()) <= 32 and name.group() not in COMMANDS
+        if user is not people.newcomer and command:
+            assert shown in user.bot_messages[before].text
+    TRIED["hostile command words"] += len(people.all)

@@ -17,6 +17,7 @@ from domain.clock import FakeClock
 from sandbox.emulator import Emulator
 from storage.db import SessionMaker
 from storage.locks import instance_lock
+from storage.members import get_member_by_telegram_id
 from tests.e2e.harness import ADMIN_ID, GROUPS, World, spec_path
 
 SECRET = "webhook-secret_123"
@@ -126,3 +127,18 @@ async def test_the_server_refuses_what_is_not_from_telegram(
         assert health["role"] == "leader"
         assert health["version"] == "0.1.0"
         assert world.processor.processed == 0  # nothing of the above reached the handlers
+
+
+async def test_a_nul_by_webhook_is_taken_out(
+    database_url: str, sessionmaker: SessionMaker, clock: FakeClock
+) -> None:
+    """A NUL in a name sent by webhook is taken out before anything is stored, as by polling
+    (PostgreSQL refuses it). Planted bug: no ``strip_nul`` in bot/webhook.py."""
+    async with webhook_bot(database_url, sessionmaker, clock) as world:
+        nul = world.emu.user(5002, "Nu\x00ll", language_code="en")
+        await world.send(nul, "/start")
+        await world.press(nul, "✅ I agree")
+        async with world.sessionmaker() as session:
+            member = await get_member_by_telegram_id(session, telegram_id=5002)
+        assert member is not None and member.first_name == "Null"
+        assert all(status == 200 for _, status in world.emu.webhook.posts)

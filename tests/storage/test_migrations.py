@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData, Table, insert, text
 from sqlmodel import SQLModel
 
 from storage import migrate
@@ -108,3 +113,263 @@ def test_0006_marks_exactly_the_members_in_no_group(empty_database: str) -> None
     assert marked == {1: False, 2: True, 3: True, 4: False}
     kept = dict(rows)
     assert str(kept[3]).startswith("2025-06-01") and str(kept[2]).startswith("2025-01-01")
+
+
+# -- upgrading a populated database ---------------------------------------------------------
+
+_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+#: A row for every table at head (values for every column any revision has), in the order of
+#: their foreign keys; at an older revision only the tables and columns it has are written.
+_ROWS: dict[str, list[dict[str, Any]]] = {
+    "member": [
+        {
+            "id": i,
+            "telegram_id": 100 + i,
+            "first_name": f"M{i}",
+            "last_name": None,
+            "username": f"m{i}",
+            "language": "de",
+            "consent_at": _AT,
+            "consent_version": 1,
+            "unreachable_since": None,
+            "created_at": _AT,
+            "left_all_groups_at": None,
+        }
+        for i in (1, 2)
+    ],
+    "workgroup": [
+        {
+            "id": 1,
+            "slug": "bildung",
+            "name": "Bildung",
+            "timezone": "Europe/Berlin",
+            "created_at": _AT,
+            "archived_at": None,
+            "chat_id": -100,
+            "poll_quorum": 0,
+            "confirm_dates": False,
+            "poll_reminder_hours": [48, 6],
+        }
+    ],
+    "membership": [
+        {"id": 1, "member_id": 1, "group_id": 1, "role": "coordinator", "joined_at": _AT},
+        {"id": 2, "member_id": 2, "group_id": 1, "role": "member", "joined_at": _AT},
+    ],
+    "announcement": [
+        {
+            "id": 1,
+            "sender_id": 1,
+            "sender_chat_id": 101,
+            "group_id": 1,
+            "status": "sent",
+            "content_kind": "text",
+            "text_html": "<b>Treffen</b>",
+            "file_id": None,
+            "urgent": False,
+            "pin": False,
+            "scheduled_for": None,
+            "created_at": _AT,
+            "released_at": _AT,
+            "report_message_id": 5,
+        }
+    ],
+    "delivery": [
+        {
+            "id": 1,
+            "dedupe_key": "a1:102",
+            "kind": "announcement",
+            "announcement_id": 1,
+            "member_id": 2,
+            "chat_id": 102,
+            "payload": [{"text": "x"}],
+            "parts_sent": 1,
+            "message_ids": [7],
+            "status": "sent",
+            "urgent": False,
+            "pin": False,
+            "not_before": _AT,
+            "attempts": 1,
+            "last_error": None,
+            "created_at": _AT,
+            "sent_at": _AT,
+        }
+    ],
+    "due_task": [
+        {
+            "id": 1,
+            "kind": "poll_close",
+            "ref_id": 1,
+            "due_at": _AT,
+            "done_at": None,
+            "cancelled": False,
+        }
+    ],
+    "poll": [
+        {
+            "id": 1,
+            "group_id": 1,
+            "author_id": 1,
+            "status": "open",
+            "step": None,
+            "location": "Rathaus",
+            "note": None,
+            "duration_minutes": 120,
+            "deadline": _AT,
+            "quorum": 0,
+            "created_at": _AT,
+            "opened_at": _AT,
+            "closed_at": None,
+            "planned": False,
+        }
+    ],
+    "poll_option": [
+        {
+            "id": i,
+            "poll_id": 1,
+            "starts_at": _AT,
+            "ends_at": None,
+            "all_day": False,
+            "removed": False,
+            "yes_count": None,
+            "maybe_count": None,
+            "no_count": None,
+        }
+        for i in (1, 2)
+    ],
+    "vote": [
+        {
+            "id": 1,
+            "poll_id": 1,
+            "option_id": 1,
+            "member_id": 1,
+            "answer": "yes",
+            "updated_at": _AT,
+        },
+        {"id": 2, "poll_id": 1, "option_id": 2, "member_id": 2, "answer": "no", "updated_at": _AT},
+    ],
+    "meeting": [
+        {
+            "id": 1,
+            "group_id": 1,
+            "poll_id": 1,
+            "uid": "m1@gremium",
+            "status": "planned",
+            "starts_at": _AT,
+            "ends_at": None,
+            "all_day": False,
+            "location": "Rathaus",
+            "note": None,
+            "sequence": 0,
+            "editing_by": None,
+            "created_at": _AT,
+            "updated_at": _AT,
+        }
+    ],
+    "attendance": [{"id": 1, "meeting_id": 1, "member_id": 2, "coming": True, "updated_at": _AT}],
+    "group_rhythm": [
+        {
+            "id": 1,
+            "group_id": 1,
+            "enabled": True,
+            "per_year": 6,
+            "weekdays": [1, 2],
+            "window_start": "17:00",
+            "window_end": "19:00",
+            "duration_minutes": 120,
+            "location": None,
+            "lead_days": 28,
+            "poll_days": 10,
+            "candidates": 3,
+            "review": True,
+            "review_days": 3,
+            "last_cycle_center": None,
+        }
+    ],
+    "inbound_update": [
+        {"update_id": 1, "payload": None, "received_at": _AT, "handled_at": _AT, "replays": 0}
+    ],
+}
+#: What must read back at head, whatever revision the rows were written at.
+_KEPT = {
+    "membership": "SELECT member_id, group_id, role FROM membership ORDER BY id",
+    "vote": "SELECT member_id, option_id, answer FROM vote ORDER BY id",
+    "attendance": "SELECT meeting_id, member_id FROM attendance ORDER BY id",
+    "delivery": "SELECT announcement_id, member_id, status FROM delivery ORDER BY id",
+    "poll_option": "SELECT id, poll_id FROM poll_option ORDER BY id",
+}
+_EXPECTED = {
+    "membership": [(1, 1, "coordinator"), (2, 1, "member")],
+    "vote": [(1, 1, "yes"), (2, 2, "no")],
+    "attendance": [(1, 2)],
+    "delivery": [(1, 2, "sent")],
+    "poll_option": [(1, 1), (2, 1)],
+}
+
+
+async def _populate(url: str) -> dict[str, int]:
+    """Write the rows of every table the database has now; returns the count per table."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            tables = await conn.run_sync(lambda sync: _reflect(sync))
+            written = {}
+            for name, rows in _ROWS.items():
+                table = tables.get(name)
+                if table is None:
+                    continue
+                columns = set(table.columns.keys())
+                await conn.execute(
+                    insert(table), [{k: v for k, v in r.items() if k in columns} for r in rows]
+                )
+                written[name] = len(rows)
+        return written
+    finally:
+        await engine.dispose()
+
+
+def _reflect(sync: Any) -> dict[str, Table]:
+    metadata = MetaData()
+    metadata.reflect(sync)
+    return {t.name: t for t in metadata.sorted_tables if t.name != "alembic_version"}
+
+
+async def _read_back(url: str) -> tuple[dict[str, int], dict[str, list[tuple[Any, ...]]], Any]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            counts = {
+                name: (await conn.execute(text(f"SELECT count(*) FROM {name}"))).scalar_one()
+                for name in _ROWS
+            }
+            kept = {
+                name: [tuple(r) for r in (await conn.execute(text(sql))).fetchall()]
+                for name, sql in _KEPT.items()
+                if counts[name]
+            }
+            group = (
+                await conn.execute(
+                    text("SELECT poll_quorum, confirm_dates, poll_reminder_hours FROM workgroup")
+                )
+            ).one()
+        return counts, kept, group
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("revision", ["0001", "0002", "0003", "0004", "0005"])
+def test_upgrade_a_populated_database_to_head(empty_database: str, revision: str) -> None:
+    """A database at each revision, with rows in every table it has, upgrades to head and
+    keeps every row: memberships, votes, attendance, deliveries; groups get the default poll
+    settings. Planted bugs: 0003 adding NOT NULL columns to ``workgroup`` without a default
+    (fails from 0001 and 0002 with groups); ``PRAGMA foreign_keys`` left on while a SQLite
+    batch migration rebuilds ``workgroup`` (its cascade deletes the memberships)."""
+    migrate.upgrade(empty_database, revision)
+    written = asyncio.run(_populate(empty_database))
+    assert "member" in written and "workgroup" in written
+    migrate.upgrade(empty_database)
+    counts, kept, group = asyncio.run(_read_back(empty_database))
+    assert {name: counts[name] for name in written} == written
+    assert kept == {name: rows for name, rows in _EXPECTED.items() if name in written}
+    quorum, confirm, hours = group
+    assert (quorum, bool(confirm)) == (0, False)
+    assert (json.loads(hours) if isinstance(hours, str) else hours) == [48, 6]

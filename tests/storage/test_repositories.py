@@ -183,6 +183,25 @@ async def test_coordinators_and_member_search(
         assert await member_repo.find_members(session, query="%") == []
 
 
+@pytest.mark.parametrize("query", ["@john_doe", "@JOHN_DOE", "@John_Doe"])
+async def test_username_lookup_is_exact_and_case_insensitive(
+    sessionmaker: SessionMaker, clock: FakeClock, query: str
+) -> None:
+    """``@john_doe`` finds john_doe only, whatever the case, never johnxdoe or john%doe.
+    Planted bug: ``ilike`` on the bare username, where ``_`` and ``%`` are wildcards."""
+    async with sessionmaker.begin() as session:
+        await _member(session, 21, "John", clock.now(), username="john_doe")
+        await _member(session, 22, "Johnx", clock.now(), username="johnxdoe")
+        await _member(session, 23, "Johnp", clock.now(), username="johnYYdoe")
+    async with sessionmaker() as session:
+        found = await member_repo.find_members(session, query=query)
+        assert [m.telegram_id for m in found] == [21]
+        assert await member_repo.find_members(session, query="@john%doe") == []
+        assert await member_repo.find_members(session, query="@johnXdoe") != []
+        assert await member_repo.find_members(session, query="@%") == []
+        assert await member_repo.find_members(session, query="@john_do") == []
+
+
 async def test_deleting_a_member_deletes_memberships(
     sessionmaker: SessionMaker, clock: FakeClock
 ) -> None:

@@ -180,10 +180,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_vote_member_id"), ["member_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_vote_poll_id"), ["poll_id"], unique=False)
 
+    # Groups that exist get the defaults new groups get (no quorum, no confirmation, reminders
+    # 48 and 6 hours before the deadline). The server defaults only fill them in: they are
+    # dropped again, so the schema ends as it always did (databases past 0003 are unchanged).
     with op.batch_alter_table("workgroup", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("poll_quorum", sa.Integer(), nullable=False))
-        batch_op.add_column(sa.Column("confirm_dates", sa.Boolean(), nullable=False))
-        batch_op.add_column(sa.Column("poll_reminder_hours", sa.JSON(), nullable=False))
+        batch_op.add_column(
+            sa.Column("poll_quorum", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("confirm_dates", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(
+            sa.Column(
+                "poll_reminder_hours",
+                sa.JSON(),
+                nullable=False,
+                server_default=sa.text("'[48, 6]'"),
+            )
+        )
+    with op.batch_alter_table("workgroup", schema=None) as batch_op:
+        for column in ("poll_quorum", "confirm_dates", "poll_reminder_hours"):
+            batch_op.alter_column(column, server_default=None)
 
     # ### end Alembic commands ###
 
