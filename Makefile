@@ -61,7 +61,7 @@ check: lint test ## Everything CI runs: lint and tests
 i18n: $(STAMP) ## Re-extract messages and update the catalogues under locales/
 	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords GremiumError --keywords lazy --output-file locales/gremium.pot --project Gremium --add-comments TRANSLATORS: --sort-output --no-location --width 99 .
 	$(BIN)/pybabel update --domain gremium --input-file locales/gremium.pot --output-dir locales --no-fuzzy-matching --width 99
-	$(BIN)/python locales/fill_english.py
+	$(BIN)/python tools/fill_english.py
 	$(BIN)/pybabel compile --domain gremium --directory locales --statistics
 
 clean: ## Remove the virtualenv and caches
