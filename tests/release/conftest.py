@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import venv
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +68,7 @@ def _check(command: list[str], cwd: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     """`python -m build` (sdist, then the wheel from it) in a clean copy of the checkout,
     `pip install` of the wheel into a new virtualenv."""
     source = tmp_path_factory.mktemp("source") / "gremium"
@@ -82,4 +81,4 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     _check([str(env_dir / "bin" / "pip"), "install", "--quiet", str(wheel)], cwd=dist)
     home = tmp_path_factory.mktemp("home")
     assert not home.is_relative_to(ROOT)
-    yield Installed(wheel=wheel, bin=env_dir / "bin", home=home)
+    return Installed(wheel=wheel, bin=env_dir / "bin", home=home)

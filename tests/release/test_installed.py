@@ -13,6 +13,7 @@ import re
 import socket
 import sqlite3
 import subprocess
+import time
 import tomllib
 import urllib.request
 from collections.abc import AsyncIterator, Callable
@@ -74,7 +75,11 @@ async def _until(check: Callable[[], bool], what: str, log: Path, timeout: float
         if check():
             return
         await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}; the bot's log:\n{log.read_text()}")
+    raise AssertionError(f"timed out waiting for {what}; the bot's log:\n{_text(log)}")
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 @asynccontextmanager
@@ -98,7 +103,7 @@ async def _running_bot(installed: Installed, emu: Emulator, log: Path) -> AsyncI
     finally:
         if process.returncode is None:
             process.terminate()
-        assert await asyncio.wait_for(process.wait(), 30) == 0, log.read_text()
+        assert await asyncio.wait_for(process.wait(), 30) == 0, _text(log)
 
 
 async def _greeted_in_own_language(user: UserHandle, code: str, log: Path) -> None:
@@ -185,7 +190,7 @@ def _get(url: str) -> tuple[int, str]:
         return response.status, response.read().decode()
 
 
-async def test_installed_sandbox_serves_its_page(installed: Installed) -> None:
+def test_installed_sandbox_serves_its_page(installed: Installed) -> None:
     """`gremium sandbox` serves the page and its assets (planted: *.js left out of the
     package data)."""
     port = _free_port()
@@ -202,17 +207,17 @@ async def test_installed_sandbox_serves_its_page(installed: Installed) -> None:
     try:
         for _ in range(300):
             try:
-                status, page = await asyncio.to_thread(_get, root + "/")
+                status, page = _get(root + "/")
                 break
             except OSError:
                 assert process.poll() is None, log.read_text()
-                await asyncio.sleep(0.1)
+                time.sleep(0.1)
         else:
             raise AssertionError(f"the sandbox did not answer:\n{log.read_text()}")
         assert status == 200
         assert '<script src="/static/app.js"' in page
         for asset in ("app.js", "style.css"):
-            assert (await asyncio.to_thread(_get, f"{root}/static/{asset}"))[0] == 200
+            assert _get(f"{root}/static/{asset}")[0] == 200
     finally:
         process.terminate()
         process.wait(timeout=30)
