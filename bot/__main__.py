@@ -11,7 +11,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, example_config, load_settings
 from bot.logs import configure_logging
 from domain.i18n import MissingCatalogue, Translator
 
@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         p = db_sub.add_parser(name, help=text)
         p.add_argument("path", type=Path, help=path_help)
         p.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+    sub.add_parser(
+        "example-config", help="print a commented example config (gremium example-config > FILE)"
+    )
     sandbox = sub.add_parser(
         "sandbox", help="try the whole bot in a browser, without Telegram or a token"
     )
@@ -67,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "sandbox":
         return _sandbox(args.host, args.port)
+    if args.command == "example-config":
+        sys.stdout.write(example_config())
+        return 0
     try:
         settings = load_settings(_config_path(args.config))
     except ConfigError as exc:

@@ -9,7 +9,7 @@
 """
 
 from bot.config.errors import ConfigError
-from bot.config.loading import OVERRIDES, load_settings
+from bot.config.loading import OVERRIDES, example_config, load_settings
 from bot.config.settings import (
     DEFAULT_API_ROOT,
     GermanAddress,
@@ -30,5 +30,6 @@ __all__ = [
     "InitialGroup",
     "Settings",
     "WebhookSettings",
+    "example_config",
     "load_settings",
 ]

@@ -6,6 +6,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, cast
 
@@ -44,13 +45,23 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(str(path), "no such configuration file") from None
+        raise ConfigError(
+            str(path),
+            f"no such configuration file. `gremium example-config > {path}` writes a commented "
+            "example to start from; to try Gremium without Telegram: gremium sandbox "
+            "(in a checkout: make sandbox)",
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), f"cannot be read ({exc})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"is not valid TOML ({exc})") from None
+
+
+def example_config() -> str:
+    """The commented example configuration shipped with the package."""
+    return files("bot.config").joinpath("example.toml").read_text(encoding="utf-8")
 
 
 def to_settings(config: ConfigFile) -> Settings:

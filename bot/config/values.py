@@ -16,7 +16,7 @@ TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 NO_TOKEN = (
     "no bot token. Ask @BotFather in Telegram for one (/newbot), then put it in "
     'config.toml under [telegram] token = "..." or set GREMIUM_TOKEN. '
-    "To try Gremium without Telegram, run: gremium sandbox"
+    "To try Gremium without Telegram, run: gremium sandbox (in a checkout: make sandbox)"
 )
 COMMUNITY_CALENDARS = ("islamic", "orthodox", "jewish")
 LOG_FORMATS = ("text", "json", "keyvalue")

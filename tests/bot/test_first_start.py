@@ -72,8 +72,16 @@ def test_missing_config_file_is_named(
     missing = tmp_path / "nope.toml"
     assert main(["run", "--config", str(missing)]) == EXIT_CONFIG
     assert capsys.readouterr().err.splitlines() == [
-        f"gremium: configuration error in {missing}: no such configuration file"
+        f"gremium: configuration error in {missing}: no such configuration file. "
+        f"`gremium example-config > {missing}` writes a commented example to start from; to "
+        "try Gremium without Telegram: gremium sandbox (in a checkout: make sandbox)"
     ]
+
+
+def test_example_config_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    """`gremium example-config` prints config.example.toml, shipped inside the package."""
+    assert main(["example-config"]) == 0
+    assert capsys.readouterr().out == (LOCALES.parent / "config.example.toml").read_text()
 
 
 def test_without_config_the_environment_is_enough(

@@ -141,6 +141,26 @@ def test_version_is_the_one_in_pyproject(installed: Installed) -> None:
     assert installed.wheel.name == f"gremium-{project['version']}-py3-none-any.whl"
 
 
+def test_example_config_is_shipped(installed: Installed) -> None:
+    """`gremium example-config` prints the commented example, which loads once a token is set
+    (planted: example.toml left out of the package data)."""
+    done = installed.run("example-config")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    (installed.home / "example.toml").write_text(done.stdout, encoding="utf-8")
+    env = {**installed.env(), "GREMIUM_TOKEN": "1:a", "GREMIUM_API_ROOT": "http://127.0.0.1:9"}
+    checked = subprocess.run(
+        [str(installed.bin / "gremium"), "--config", "example.toml", "run"],
+        cwd=installed.home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert checked.returncode == 4, checked.stderr  # the settings are fine; the server is not
+
+
 def test_db_upgrade_migrates_quietly(installed: Installed) -> None:
     """`gremium db upgrade` brings a new database to the newest revision with one line of
     output (planted: the migrations left out of the package data; Alembic's INFO lines back)."""
