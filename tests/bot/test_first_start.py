@@ -152,7 +152,13 @@ def test_no_alembic_chatter_at_info(tmp_path: Path, capsys: pytest.CaptureFixtur
     config = _config(tmp_path, "https://api.telegram.org")
     assert main(["db", "upgrade", "--config", str(config)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines() == ["database is at revision 0006"]
+    lines = out.splitlines()
+    assert lines[-1] == "database is at revision 0006"
+    assert [line.split(" ", 2)[2] for line in lines[:-1]] == [
+        "INFO storage.migrations: migrating the database from empty to 0006"
+    ]
+    assert main(["db", "upgrade", "--config", str(config)]) == 0
+    assert capsys.readouterr().out.splitlines() == ["database is at revision 0006"]
 
 
 @pytest.mark.parametrize("written", ["2026-11-17", '"2026-11-17"', '" 2026-11-17 "'])
