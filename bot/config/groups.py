@@ -20,6 +20,8 @@ RHYTHM_KEYS = frozenset(RhythmKeys.model_fields)
 def initial_groups(groups: Sequence[Group], cadence: Cadence) -> tuple[InitialGroup, ...]:
     """The ``[[groups]]``: slugs used once, each with [cadence] overlaid by its own rhythm."""
     defaults = _rhythm_values(cadence)
+    if cadence.enabled and defaults:
+        build_rhythm("cadence", defaults)  # the defaults are checked even without groups
     seen: set[str] = set()
     out: list[InitialGroup] = []
     for i, group in enumerate(groups):
