@@ -77,7 +77,7 @@ def build_application(
     app: GremiumApp = builder.build()
     bd: BotData = app.bot_data
     bd.sessionmaker = sessionmaker
-    bd.translator = Translator(settings.default_language).load_all()
+    bd.translator = Translator(settings.default_language)
     bd.clock = clock
     bd.admins = settings.admins
     bd.timezone = settings.timezone
