@@ -23,7 +23,7 @@ async def check_bot_api(api_root: str, token: str, timeout: float) -> str:
     """The bot's username, or :class:`Unreachable` with one line about what to check."""
     root = api_root.rstrip("/")
     url = f"{root}/bot{token}/getMe"
-    limits = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10))
+    limits = aiohttp.ClientTimeout(total=timeout)
     try:
         async with (
             aiohttp.ClientSession(timeout=limits) as session,

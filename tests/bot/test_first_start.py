@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -55,8 +56,6 @@ def _config(tmp_path: Path, api_root: str, token: str = TOKEN, level: str = "INF
 
 
 def _closed_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -111,6 +110,21 @@ def test_unreachable_bot_api_is_one_line(
     assert "Traceback" not in out + err
     assert "Unclosed" not in out + err
     assert not (tmp_path / "data" / "gremium.db").exists()  # stopped before migrating
+
+
+def test_silent_bot_api_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A server that takes the connection and never answers: one line after the timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        root = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        config = _config(tmp_path, root)
+        config.write_text(config.read_text().replace("timeout = 5", "timeout = 0.5"))
+        assert main(["run", "--config", str(config)]) == EXIT_UNREACHABLE
+    assert capsys.readouterr().err.splitlines() == [
+        f"gremium: cannot reach the Bot API server at {root} (no answer within 0.5 s); check "
+        "telegram.api_root (or GREMIUM_API_ROOT), the network and any proxy or firewall"
+    ]
 
 
 def test_refused_token_is_one_line(
