@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = _parser().parse_args(argv)
     if args.command == "sandbox":
+        if not _catalogues("de"):
+            return EXIT_INSTALLATION
         return _sandbox(args.host, args.port)
     if args.command == "example-config":
         sys.stdout.write(example_config())
@@ -141,8 +143,6 @@ def _sandbox(host: str, port: int) -> int:
     from bot.sandbox import PortTaken, serve
 
     configure_logging("WARNING")
-    if not _catalogues("de"):
-        return EXIT_INSTALLATION
     try:
         return asyncio.run(serve(host, port))
     except PortTaken as exc:
