@@ -25,6 +25,7 @@ import pytest
 from domain.i18n import SUPPORTED_LANGUAGES, Translator
 from handlers.texts import welcome
 from sandbox.emulator import Emulator, UserHandle
+from sandbox.page.server import STATIC
 from storage.migrate import head_revision
 from tests.release.conftest import ROOT, Installed
 
@@ -241,7 +242,7 @@ def test_installed_sandbox_serves_its_page(installed: Installed) -> None:
             raise AssertionError(f"the sandbox did not answer:\n{log.read_text()}")
         assert status == 200
         assert '<script src="/static/app.js"' in page
-        for asset in ("app.js", "style.css"):
+        for asset in STATIC:  # every asset the page server knows
             assert _get(f"{root}/static/{asset}")[0] == 200
     finally:
         process.terminate()
