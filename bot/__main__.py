@@ -8,20 +8,33 @@ import asyncio
 import logging
 import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, example_config, load_settings
 from bot.logs import configure_logging
+from domain.i18n import MissingCatalogue, Translator
 
 log = logging.getLogger("gremium")
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+#: Read when no --config is given; without it, the settings come from the environment alone.
+DEFAULT_CONFIG = Path("config.toml")
+#: Exit codes: a wrong setting, a missing part of the installation, the Bot API unreachable.
+EXIT_CONFIG, EXIT_INSTALLATION, EXIT_UNREACHABLE = 2, 3, 4
+
+
+def gremium_version() -> str:
+    """The installed distribution's version (pyproject.toml is the one place it is written)."""
+    try:
+        return version("gremium")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gremium", description="Gremium working-group bot")
-    parser.add_argument(
-        "--config", type=Path, default=Path("config.toml"), help="config file (./config.toml)"
-    )
+    parser.add_argument("--version", action="version", version=f"gremium {gremium_version()}")
+    parser.add_argument("--config", type=Path, default=None, help="config file (./config.toml)")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot")
     run.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
@@ -37,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         p = db_sub.add_parser(name, help=text)
         p.add_argument("path", type=Path, help=path_help)
         p.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+    sub.add_parser(
+        "example-config", help="print a commented example config (gremium example-config > FILE)"
+    )
     sandbox = sub.add_parser(
         "sandbox", help="try the whole bot in a browser, without Telegram or a token"
     )
@@ -53,16 +69,38 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = _parser().parse_args(argv)
     if args.command == "sandbox":
+        if not _catalogues("de"):
+            return EXIT_INSTALLATION
         return _sandbox(args.host, args.port)
+    if args.command == "example-config":
+        sys.stdout.write(example_config())
+        return 0
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(_config_path(args.config))
     except ConfigError as exc:
         print(f"gremium: configuration error in {exc.key}: {exc.problem}", file=sys.stderr)
-        return 2
+        return EXIT_CONFIG
     configure_logging(settings.log_level, settings.log_format, secrets=_secrets(settings))
     if args.command == "db":
         return _db(settings, args.db_command, getattr(args, "path", None))
     return _run(settings)
+
+
+def _config_path(given: Path | None) -> Path | None:
+    """The file named by --config (which must exist), else ./config.toml if there is one."""
+    if given is not None:
+        return given
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
+
+def _catalogues(default_language: str) -> bool:
+    """Every language's catalogue is installed; else one line naming the gap."""
+    try:
+        Translator(default_language).load_all()
+    except MissingCatalogue as exc:
+        print(f"gremium: broken installation: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _secrets(settings: Settings) -> list[str]:
@@ -123,10 +161,19 @@ def _sandbox(host: str, port: int) -> int:
 
 def _run(settings: Settings) -> int:
     from bot.app import build_application
+    from bot.preflight import Unreachable, preflight
     from domain.clock import SystemClock
     from storage import migrate
     from storage.db import create_engine, make_sessionmaker
 
+    if not _catalogues(settings.default_language):
+        return EXIT_INSTALLATION
+    try:
+        username = preflight(settings.api_root, settings.token, settings.request_timeout)
+    except Unreachable as exc:
+        print(f"gremium: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    log.info("Bot API at %s answers as @%s", settings.api_root, username)
     migrate.upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     app = build_application(

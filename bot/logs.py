@@ -102,5 +102,9 @@ def configure_logging(
     root.setLevel(level)
     for noisy in QUIET:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Alembic's INFO lines (plugins, "Context impl", each migration) only when debugging.
+    logging.getLogger("alembic").setLevel(
+        logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING
+    )
     # python-telegram-bot logs every request's parameters (names, message texts) at DEBUG.
     logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,8 +18,6 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
-
-log = logging.getLogger(__name__)
 
 #: The languages Gremium speaks, in the order they are offered to members.
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en", "tr", "ar", "uk", "ru")
@@ -34,7 +32,20 @@ LANGUAGE_NAMES: Mapping[str, str] = {
 }
 RTL_LANGUAGES = frozenset({"ar"})
 DOMAIN = "gremium"
-DEFAULT_LOCALE_DIR = Path(__file__).resolve().parent.parent / "locales"
+#: The catalogues ship inside the package (``domain/locales/<lang>/LC_MESSAGES/gremium.po``).
+DEFAULT_LOCALE_DIR = Path(str(files("domain").joinpath("locales")))
+
+
+class MissingCatalogue(Exception):
+    """A supported language has no catalogue: an installation error, never a silent fallback."""
+
+    def __init__(self, lang: str, looked_in: Path) -> None:
+        super().__init__(
+            f"no catalogue for language {lang}: looked for {DOMAIN}.mo and {DOMAIN}.po "
+            f"in {looked_in}"
+        )
+        self.lang = lang
+        self.looked_in = looked_in
 
 
 def N_(message: str) -> str:
@@ -166,20 +177,24 @@ class Translator:
             self._cache[lang] = Lang(lang, self._load(lang))
         return self._cache[lang]
 
+    def load_all(self) -> Translator:
+        """Load every supported language now; raise :class:`MissingCatalogue` for a gap."""
+        for lang in SUPPORTED_LANGUAGES:
+            self.get(lang)
+        return self
+
     def _load(self, lang: str) -> NullTranslations:
         messages = self.locale_dir / lang / "LC_MESSAGES"
         po, mo = messages / f"{DOMAIN}.po", messages / f"{DOMAIN}.mo"
         if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
             with mo.open("rb") as fp:
                 return Translations(fp, domain=DOMAIN)
-        if po.exists():
-            # Compile in memory so a fresh checkout works before `pybabel compile` ran.
-            with po.open("rb") as fp:
-                catalog = read_po(fp, locale=lang, domain=DOMAIN)
-            buf = io.BytesIO()
-            write_mo(buf, catalog)
-            buf.seek(0)
-            return Translations(buf, domain=DOMAIN)
-        if lang != "en":
-            log.warning("no catalogue for language %s in %s", lang, self.locale_dir)
-        return NullTranslations()
+        if not po.exists():
+            raise MissingCatalogue(lang, messages)
+        # Compile in memory: the package ships the .po files (and a checkout may have no .mo).
+        with po.open("rb") as fp:
+            catalog = read_po(fp, locale=lang, domain=DOMAIN)
+        buf = io.BytesIO()
+        write_mo(buf, catalog)
+        buf.seek(0)
+        return Translations(buf, domain=DOMAIN)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from alembic import command
@@ -10,7 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: The migrations ship inside the package, with Alembic's env.py and script template.
+MIGRATIONS = Path(str(files("storage").joinpath("migrations")))
 
 
 def alembic_config(url: str) -> Config:

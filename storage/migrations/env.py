@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from alembic import context
@@ -16,6 +17,8 @@ from storage.locks import MIGRATION_KEY
 
 config = context.config
 target_metadata = SQLModel.metadata
+#: One line when there is something to migrate (Alembic's own INFO lines show at DEBUG only).
+log = logging.getLogger("storage.migrations")
 
 
 def _run(connection: Connection) -> None:
@@ -30,6 +33,9 @@ def _run(connection: Connection) -> None:
             # Instances starting together migrate one after the other; the second finds the
             # schema up to date. The lock ends with the transaction.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_KEY})
+        current, head = context.get_context().get_current_revision(), context.get_head_revision()
+        if current != head:
+            log.info("migrating the database from %s to %s", current or "empty", head)
         context.run_migrations()
         if connection.dialect.name == "sqlite":
             _check_foreign_keys(connection)

@@ -99,6 +99,23 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
             "privacy.vote_retention_months",
             "whole number",
         ),
+        # [cadence] is checked even when no group uses it yet.
+        ('[telegram]\ntoken = "1:a"\n[cadence]\ntime = "16-19"', "cadence.time", "16:00-19:00"),
+        ('[telegram]\ntoken = "1:a"\n[cadence]\nmeetings_per_year = 0', "cadence", "between 1"),
+        (
+            '[telegram]\ntoken = "1:a"\n[cadence]\nlast_meeting = "17.11."',
+            "cadence.last_meeting",
+            "2026-11-17",
+        ),
+        ("telegram = 5", "telegram", "must be a table, like [telegram]"),
+        ('[telegram]\ntoken = "1:a"\ntimeout = true', "telegram.timeout", "must be a number"),
+        (
+            '[telegram]\ntoken = "1:a"\n[[groups]]\nslug = "a"\nname = "A"\nfloor = 2',
+            "groups[0].floor",
+            "unknown key",
+        ),
+        ('groups = [5]\n[telegram]\ntoken = "1:a"', "groups[0]", "a table with slug and name"),
+        ('[telegram]\ntoken = "1:a"\n[outbox]\nrate = 100', "outbox.rate", "at most 30"),
     ],
 )
 def test_config_errors_name_the_key(tmp_path: Path, content: str, key: str, fragment: str) -> None:

@@ -151,7 +151,10 @@ async def _migration_kills(run: Run, url: str, figures: list[str]) -> None:
 
 def _migrating(bot: BotProcess) -> Callable[[], object]:
     async def check() -> bool:
-        return "Running upgrade" in bot.log.read_text(errors="replace").rsplit("---- start", 1)[-1]
+        return (
+            "migrating the database"
+            in bot.log.read_text(errors="replace").rsplit("---- start", 1)[-1]
+        )
 
     return check
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,8 @@ from sandbox.emulator.spec import SpecValidator
 from storage.db import SessionMaker
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The version, written once in pyproject.toml (the installed metadata is read from it).
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 ADMIN_ID = 900_001
 GROUPS = (
     InitialGroup("ausbildung-arbeit", "Ausbildung und Arbeit"),

@@ -9,7 +9,7 @@ from sqlmodel import select
 from storage import outbox, tasks
 from storage.locks import instance_lock
 from storage.models import Announcement, AnnouncementStatus, Member, TaskKind
-from tests.e2e.harness import ADMIN_ID, World
+from tests.e2e.harness import ADMIN_ID, VERSION, World
 from tests.e2e.helpers import consented, group_id, member_of
 
 
@@ -71,7 +71,7 @@ async def test_organiser_sees_the_state_of_this_instance(world: World) -> None:
         if world.settings.database_url.startswith("sqlite")
         else "Database: PostgreSQL 127.0.0.1:5432/"
     )
-    assert lines[0] == "Gremium 0.1.0"
+    assert lines[0] == f"Gremium {VERSION}"
     assert lines[1] == "Running since Nov 24, 2026 10:00\u202fAM (2 h 5 min)."
     assert lines[2] == "This instance: leader. It sends the messages and keeps the schedule."
     assert lines[3].startswith(expected_db)
@@ -92,7 +92,7 @@ async def test_organiser_sees_the_state_of_this_instance(world: World) -> None:
         "Nov 24, 2026 10:00\u202fAM: outbox: delivery 3 to chat 777 failed:"
     )
     assert "chat not found" in lines[12].lower()
-    assert status.html.startswith("<b>Gremium 0.1.0</b>\n")
+    assert status.html.startswith(f"<b>Gremium {VERSION}</b>\n")
 
 
 async def test_a_standby_says_so(world: World) -> None:

@@ -18,7 +18,7 @@ from sandbox.emulator import Emulator
 from storage.db import SessionMaker
 from storage.locks import instance_lock
 from storage.members import get_member_by_telegram_id
-from tests.e2e.harness import ADMIN_ID, GROUPS, World, spec_path
+from tests.e2e.harness import ADMIN_ID, GROUPS, VERSION, World, spec_path
 
 SECRET = "webhook-secret_123"
 
@@ -125,7 +125,7 @@ async def test_the_server_refuses_what_is_not_from_telegram(
                 health = await resp.json()
         assert health["status"] == "ok"
         assert health["role"] == "leader"
-        assert health["version"] == "0.1.0"
+        assert health["version"] == VERSION
         assert world.processor.processed == 0  # nothing of the above reached the handlers
 
 

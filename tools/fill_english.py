@@ -7,7 +7,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-PO = Path(__file__).resolve().parent / "en" / "LC_MESSAGES" / "gremium.po"
+PO = Path(__file__).resolve().parents[1] / "locales" / "en" / "LC_MESSAGES" / "gremium.po"
 
 
 def main() -> None:
