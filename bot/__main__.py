@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--host", default="127.0.0.1", help="the page's address (127.0.0.1: this machine only)"
     )
+    sandbox.add_argument(
+        "--german-address",
+        choices=("sie", "du"),
+        default="sie",
+        help='how German addresses members: "sie" (formal, default) or "du"',
+    )
     return parser
 
 
@@ -53,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = _parser().parse_args(argv)
     if args.command == "sandbox":
-        return _sandbox(args.host, args.port)
+        return _sandbox(args.host, args.port, args.german_address)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -100,13 +106,13 @@ def _db(settings: Settings, command: str, path: Path | None) -> int:
     return 0 if rev == head else 1
 
 
-def _sandbox(host: str, port: int) -> int:
+def _sandbox(host: str, port: int, german_address: str = "sie") -> int:
     """The emulator, the real bot and the page, with a throwaway database; no config needed."""
     from bot.sandbox import PortTaken, serve
 
     configure_logging("WARNING")
     try:
-        return asyncio.run(serve(host, port))
+        return asyncio.run(serve(host, port, german_address=german_address))
     except PortTaken as exc:
         print(f"gremium sandbox: {exc}", file=sys.stderr)
         return 1

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.cadence import Rhythm
 from domain.dates import parse_weekdays
 from domain.errors import GremiumError
-from domain.i18n import SUPPORTED_LANGUAGES
+from domain.i18n import GERMAN_ADDRESSES, SUPPORTED_LANGUAGES
 from domain.slugs import SLUG_RE
 
 DEFAULT_API_ROOT = "https://api.telegram.org"
@@ -65,6 +65,8 @@ class Settings:
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Berlin"))
     default_language: str = "de"
+    #: How German speaks to members: "sie" (formal, the default) or "du" (informal).
+    german_address: str = "sie"
     organisation_name: str = "Gremium"
     organisation_contact: str = ""
     privacy_version: int = 1
@@ -106,6 +108,7 @@ _SCHEMA: Mapping[str, Mapping[str, type | tuple[type, ...]]] = {
         "contact": str,
         "timezone": str,
         "default_language": str,
+        "german_address": str,
         "admins": list,
         "privacy_version": int,
     },
@@ -231,6 +234,7 @@ def _build(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
         webhook=webhook,
         timezone=_build_timezone(_get(raw, "organisation", "timezone", "Europe/Berlin")),
         default_language=_build_language(_get(raw, "organisation", "default_language", "de")),
+        german_address=_build_german_address(_get(raw, "organisation", "german_address", "sie")),
         organisation_name=_get(raw, "organisation", "name", "Gremium"),
         organisation_contact=_get(raw, "organisation", "contact", ""),
         privacy_version=_get(raw, "organisation", "privacy_version", 1),
@@ -287,6 +291,14 @@ def _build_timezone(name: str) -> ZoneInfo:
         raise ConfigError(
             "organisation.timezone", f'"{name}" is not a time zone (try "Europe/Berlin")'
         ) from None
+
+
+def _build_german_address(address: str) -> str:
+    if address not in GERMAN_ADDRESSES:
+        raise ConfigError(
+            "organisation.german_address", f'"{address}" is neither "sie" (formal) nor "du"'
+        )
+    return address
 
 
 def _build_language(code: str) -> str:
@@ -398,7 +410,7 @@ def _build_rhythm(key: str, values: Mapping[str, Any]) -> Rhythm:
         )
         rhythm.check()
     except GremiumError as exc:
-        problem = exc.text.msgid.format(**exc.text.params)
+        problem = exc.text.english()
         raise ConfigError(key, problem) from None
     except ValueError:
         raise ConfigError(key + ".time", 'must look like "16:00-19:00"') from None

@@ -71,12 +71,19 @@ class Step:
 class Sandbox:
     """The emulator, the bot and its database, on one fake clock."""
 
-    def __init__(self, *, start: datetime | None = None, seed_personas: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        start: datetime | None = None,
+        seed_personas: bool = True,
+        german_address: str = "sie",
+    ) -> None:
         now = start or datetime.now(UTC).replace(second=0, microsecond=0)
         self.clock = FakeClock(now)
         self.emu = Emulator(spec_path=default_spec_path(), clock=self.clock)
         self.processor = TrackingUpdateProcessor()
         self.seed_personas = seed_personas
+        self.german_address = german_address
         self._dir = Path(tempfile.mkdtemp(prefix="gremium-sandbox-"))
         self._jump_lock = asyncio.Lock()
         self._app: GremiumApp | None = None
@@ -113,6 +120,7 @@ class Sandbox:
             organisation_contact="Kommunales Integrationszentrum Herne, integration@example.org",
             data_dir=self._dir,
             tally_edit_seconds=1.0,
+            german_address=self.german_address,
         )
         app = build_application(
             self.settings,
@@ -244,6 +252,7 @@ class Sandbox:
         return {
             "now": now.isoformat(),
             "timezone": tz.key,
+            "german_address": self.settings.german_address,
             "quiet": {
                 "active": release > now,
                 "start": f"{start:%H:%M}",
@@ -321,12 +330,12 @@ def port_problem(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
-async def serve(host: str, port: int) -> int:
+async def serve(host: str, port: int, *, german_address: str = "sie") -> int:
     """Run the sandbox until Ctrl-C or SIGTERM (``gremium sandbox``)."""
     check_port(host, port)
     stopped = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
-    sandbox = Sandbox()
+    sandbox = Sandbox(german_address=german_address)
     page = PageServer(sandbox.emu, sandbox)
     print("Starting the sandbox: emulator, bot and personas ...", flush=True)
     try:

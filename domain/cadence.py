@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from domain.errors import GremiumError
+from domain.i18n import lazy_plural
 
 MIN_PER_YEAR, MAX_PER_YEAR = 1, 12
 MAX_CANDIDATES = 12
@@ -62,9 +63,13 @@ class Rhythm:
             raise GremiumError("A poll offers between 1 and {high} dates.", high=MAX_CANDIDATES)
         if not 1 <= self.poll_days < self.lead_days:
             raise GremiumError(
-                "The poll must close before the target period begins: open it at least "
-                "{days} days ahead, or let it run for fewer days.",
-                days=self.poll_days + 1,
+                lazy_plural(
+                    "The poll must close before the target period begins: open it at least "
+                    "{n} day ahead, or let it run for fewer days.",
+                    "The poll must close before the target period begins: open it at least "
+                    "{n} days ahead, or let it run for fewer days.",
+                    self.poll_days + 1,
+                )
             )
         if self.review and not 1 <= self.review_days <= 14:
             raise GremiumError("The review time must be between 1 and 14 days.")

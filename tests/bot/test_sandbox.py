@@ -16,6 +16,7 @@ from sqlmodel import select
 from bot.__main__ import main
 from bot.sandbox import JUMPS, PortTaken, Sandbox, check_port
 from bot.seed import GROUP_CHAT, PERSONAS
+from domain.i18n import strip_bidi
 from sandbox.page import PageServer
 from storage.models import Group
 
@@ -56,7 +57,8 @@ async def open_poll(box: Sandbox) -> None:
 
 def has_poll(box: Sandbox, user_id: int) -> bool:
     """Whether the user got the poll."""
-    return any(m.text.startswith("🗓 Bildung") for m in box.emu.get_user(user_id).bot_messages)
+    messages = box.emu.get_user(user_id).bot_messages
+    return any(strip_bidi(m.text).startswith("🗓 Bildung") for m in messages)
 
 
 async def test_the_cast_is_seeded_through_the_bot(sandbox: Sandbox) -> None:

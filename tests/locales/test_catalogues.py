@@ -23,7 +23,7 @@ from domain.i18n import SUPPORTED_LANGUAGES
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "locales"
 #: The extraction keywords of `make i18n`: Babel's defaults (_, ngettext, N_ ...) and these.
-KEYWORDS = {**DEFAULT_KEYWORDS, "GremiumError": None, "lazy": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "GremiumError": None, "lazy": None, "lazy_plural": (1, 2)}
 SKIPPED_DIRECTORIES = {".venv", ".git", "tests", "locales", "node_modules", "__pycache__"}
 PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)(?:\s[^<>]*)?>")
