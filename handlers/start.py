@@ -65,7 +65,7 @@ def greeting(lang: Lang, bd: BotData, *, first_name: str, again: Member | None) 
         texts.privacy_notice(
             lang, organisation=bd.organisation_name, contact=bd.organisation_contact
         ),
-        "🌐 /language",
+        lang.lines(["🌐 " + lang.typed("/language")]),
     ]
     if again is not None:
         parts.insert(
