@@ -42,6 +42,7 @@ GERMAN_ADDRESSES: Mapping[str, str] = {"sie": "de", "du": "de@informal"}
 # Unicode's directional isolates and marks (UAX #9): right-to-left text stays in order around
 # values of the other direction.
 LRI = "\u2066"  # left-to-right isolate: a /command or key=value someone types
+RLI = "\u2067"  # right-to-left isolate: a tally's mark and count, read mark first
 FSI = "\u2068"  # first-strong isolate: a name, a date, a number, in whatever direction it has
 PDI = "\u2069"  # pop directional isolate: ends either
 RLM = "\u200f"  # right-to-left mark: a line whose first letters are Latin still reads from the right
@@ -207,10 +208,10 @@ class Lang:
         return mark_lines(text) if self.rtl else text
 
     def tally(self, marks_and_counts: Iterable[tuple[str, int]]) -> str:
-        """"✅ 2 · 🤔 0 · ❌ 0": each mark stays beside its own count in either direction."""
-        return " · ".join(
-            self.typed(f"{mark} {self.number(count)}") for mark, count in marks_and_counts
-        )
+        """"✅ 2 · 🤔 0 · ❌ 0": each mark stays beside its own count in either direction (for a
+        right-to-left reader each pair is one isolate, read from the right: mark, then count)."""
+        pairs = (f"{mark} {self.number(count)}" for mark, count in marks_and_counts)
+        return " · ".join(RLI + pair + PDI if self.rtl else pair for pair in pairs)
 
     def number(self, value: int | float) -> str:
         """Format a number for this locale."""

@@ -14,6 +14,7 @@ from domain.i18n import (
     FSI,
     LRI,
     PDI,
+    RLI,
     RLM,
     SUPPORTED_LANGUAGES,
     Lang,
@@ -74,9 +75,9 @@ def test_left_to_right_languages_are_untouched() -> None:
 
 
 def test_tally_keeps_each_mark_beside_its_count() -> None:
-    """Planted: a tally without isolates ("✅ 2 · 🤔 0") fails; each pair is one LRI run."""
+    """Planted: a tally without isolates ("✅ 2 · 🤔 0") fails; each pair is one RLI run."""
     assert ARABIC.tally([("✅", 2), ("🤔", 0), ("❌", 1)]) == (
-        f"{LRI}✅ 2{PDI} · {LRI}🤔 0{PDI} · {LRI}❌ 1{PDI}"
+        f"{RLI}✅ 2{PDI} · {RLI}🤔 0{PDI} · {RLI}❌ 1{PDI}"
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from domain.clock import FakeClock
-from domain.i18n import FSI, LRI, PDI, RLM, strip_bidi
+from domain.i18n import FSI, LRI, PDI, RLI, RLM, strip_bidi
 from sandbox.emulator import ChatMessage, UserHandle
 from storage.db import SessionMaker
 from storage.models import Poll
@@ -186,9 +186,9 @@ def _typed(text: str) -> str:
 
 async def test_an_arabic_member_reads_right_to_left(world: World) -> None:
     """Every line of the poll, /help and /mygroups starts right to left; group names and dates
-    are isolated (FSI…PDI); each tally mark keeps its own count and each /command reads as it is
-    typed (LRI…PDI); the date buttons are short ("الثلاثاء 8/12") and start right to left.
-    Planted: Lang.tally without the LRI around each mark and count fails here."""
+    are isolated (FSI…PDI); each tally mark keeps its own count (RLI…PDI) and each /command reads as
+    it is typed (LRI…PDI); the date buttons are short ("الثلاثاء 8/12") and start right to left.
+    Planted: Lang.tally without the RLI around each mark and count fails here."""
     hana = await _coordinator(world)
     amal = await consented(world, 7203, "أمل", language="ar")
     await member_of(world, amal, "bildung")
@@ -199,7 +199,7 @@ async def test_an_arabic_member_reads_right_to_left(world: World) -> None:
     assert lines[0] == f"{RLM}🗓 {RLM}{_isolated('Bildung')}: متى نلتقي؟"
     assert lines[1] == f"{RLM}يُرجى الإجابة قبل {_isolated('الجمعة، 4 ديسمبر 2026, 6:00 م')}."
     assert lines[3] == f"{RLM}1. {_isolated('الثلاثاء، 8 ديسمبر 2026, 5:00 م–7:00 م')}"
-    tally = " · ".join(_typed(f"{mark} 0") for mark in ("✅", "🤔", "❌"))
+    tally = " · ".join(f"{RLI}{mark} 0{PDI}" for mark in ("✅", "🤔", "❌"))
     assert lines[4] == f"{RLM}    {tally}"
     assert poll.button_labels == [
         f"{RLM}1. الثلاثاء 8/12", "✅", "🤔", "❌",
@@ -208,7 +208,7 @@ async def test_an_arabic_member_reads_right_to_left(world: World) -> None:
     await amal.press("pv:y:1", message=poll)
     await world.settle()
     voted = next(m for m in amal.bot_messages if m.message_id == poll.message_id)
-    assert f"{RLM}    {_typed('✅ 1')} · {_typed('🤔 0')} · {_typed('❌ 0')}" in voted.text
+    assert f"{RLM}    {RLI}✅ 1{PDI} · {RLI}🤔 0{PDI} · {RLI}❌ 0{PDI}" in voted.text
 
     help_lines = (await world.send(amal, "/help")).text.split("\n")
     assert help_lines[0] == f"{RLM}ما يمكنني فعله"
