@@ -77,9 +77,7 @@ def build_application(
     app: GremiumApp = builder.build()
     bd: BotData = app.bot_data
     bd.sessionmaker = sessionmaker
-    bd.translator = Translator(
-        settings.default_language, german_address=settings.german_address
-    )
+    bd.translator = Translator(settings.default_language, german_address=settings.german_address)
     bd.clock = clock
     bd.admins = settings.admins
     bd.timezone = settings.timezone

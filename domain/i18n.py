@@ -45,15 +45,19 @@ LRI = "\u2066"  # left-to-right isolate: a /command or key=value someone types
 RLI = "\u2067"  # right-to-left isolate: a tally's mark and count, read mark first
 FSI = "\u2068"  # first-strong isolate: a name, a date, a number, in whatever direction it has
 PDI = "\u2069"  # pop directional isolate: ends either
-RLM = "\u200f"  # right-to-left mark: a line whose first letters are Latin still reads from the right
+RLM = (
+    "\u200f"  # right-to-left mark: a line whose first letters are Latin still reads from the right
+)
 _TAG = re.compile(r"<[^<>]*>")
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 _WORD = r"(?:[A-Za-z0-9_@+\-]+(?:[.,:=][A-Za-z0-9_@+\-]+)*|\{[A-Za-z_][A-Za-z0-9_]*\})"
 #: Something a reader types, left to right: a /command with its Latin arguments
 #: ("/settings {slug} quorum=3"), or a run of key=value examples ("weekdays=Tue,Thu").
+_KEY = r"(?:[a-z_]+|\{[a-z_]+\})"
+_VALUE = r"[A-Za-z0-9_@+\-]+(?:[.,:][A-Za-z0-9_@+\-]+)*"
 TYPED = re.compile(
     rf"(?<![A-Za-z0-9_/:.<])/[a-z][a-z0-9_]*(?:@\w+)?(?: {_WORD})*"
-    rf"|(?<![A-Za-z0-9_{{=])(?:[a-z_]+|\{{[a-z_]+\}})=[A-Za-z0-9_@+\-]+(?:[.,:][A-Za-z0-9_@+\-]+)*(?: {_WORD})*"
+    rf"|(?<![A-Za-z0-9_{{=]){_KEY}={_VALUE}(?: {_WORD})*"
 )
 #: A button's day: a short weekday (without its dot) and the day and month.
 BUTTON_DAY: Mapping[str, tuple[str, str]] = {
@@ -208,7 +212,7 @@ class Lang:
         return mark_lines(text) if self.rtl else text
 
     def tally(self, marks_and_counts: Iterable[tuple[str, int]]) -> str:
-        """"✅ 2 · 🤔 0 · ❌ 0": each mark stays beside its own count in either direction (for a
+        """ "✅ 2 · 🤔 0 · ❌ 0": each mark stays beside its own count in either direction (for a
         right-to-left reader each pair is one isolate, read from the right: mark, then count)."""
         pairs = (f"{mark} {self.number(count)}" for mark, count in marks_and_counts)
         return " · ".join(RLI + pair + PDI if self.rtl else pair for pair in pairs)

@@ -38,7 +38,11 @@ def languages(current: str) -> InlineKeyboardMarkup:
     narrow the message); the current one is ticked."""
     return InlineKeyboardMarkup(
         [
-            [button(("✅ " if code == current else "") + LANGUAGE_NAMES[code], ChooseLanguage(code))]
+            [
+                button(
+                    ("✅ " if code == current else "") + LANGUAGE_NAMES[code], ChooseLanguage(code)
+                )
+            ]
             for code in SUPPORTED_LANGUAGES
         ]
     )

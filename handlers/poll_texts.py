@@ -57,7 +57,7 @@ def option_labels(lang: Lang, options: Sequence[PollOption], tz: ZoneInfo) -> li
 
 
 def tally(lang: Lang, count: Count) -> str:
-    """"✅ 2 · 🤔 0 · ❌ 0", each mark beside its own count in either writing direction."""
+    """ "✅ 2 · 🤔 0 · ❌ 0", each mark beside its own count in either writing direction."""
     return lang.tally(
         (
             (ANSWER_MARK["yes"], count.yes),

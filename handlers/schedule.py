@@ -108,9 +108,13 @@ def describe(lang: Lang, rhythm: Rhythm) -> str:
         text += " · 📍 " + escape(rhythm.location)
     sentences = [
         lang.ngettext(
-            "The poll opens {n} week ahead.", "The poll opens {n} weeks ahead.", rhythm.lead_days // 7
+            "The poll opens {n} week ahead.",
+            "The poll opens {n} weeks ahead.",
+            rhythm.lead_days // 7,
         ),
-        lang.ngettext("It stays open for {n} day.", "It stays open for {n} days.", rhythm.poll_days),
+        lang.ngettext(
+            "It stays open for {n} day.", "It stays open for {n} days.", rhythm.poll_days
+        ),
         lang.ngettext("It offers {n} date.", "It offers {n} dates.", rhythm.candidates),
     ]
     if rhythm.review:

@@ -109,7 +109,7 @@ def test_button_time_only_when_asked() -> None:
 
 @pytest.mark.parametrize(("address", "variant"), [("sie", ""), ("du", "informal")])
 def test_german_address_chooses_the_catalogue(address: str, variant: str) -> None:
-    """"sie" loads locales/de, "du" locales/de@informal; other languages are not affected."""
+    """ "sie" loads locales/de, "du" locales/de@informal; other languages are not affected."""
     translator = Translator(german_address=address)
     german = translator.get("de")
     assert german.code == "de" and german.variant == variant

@@ -294,13 +294,12 @@ async def assert_right_aligned(message: Locator) -> None:
         assert edges["right"] - line["right"] < 4, (line, edges["right"])
 
 
-async def test_an_arabic_poll_reads_right_to_left(
-    arabic_poll_url: str, tmp_path: Path
-) -> None:
+async def test_an_arabic_poll_reads_right_to_left(arabic_poll_url: str, tmp_path: Path) -> None:
     """Amira's poll, /help and /mygroups in the browser: every line aligns right, each tally
-    mark sits right beside its own count with ✅ rightmost (read first), the date buttons are
+    mark sits beside its own count with ✅ rightmost (read first), the date buttons are
     whole ("الثلاثاء 8/12") and the /commands read "/help", not "help/". Screenshots go to
-    GREMIUM_SANDBOX_SCREENSHOTS (a directory) when it is set."""
+    GREMIUM_SANDBOX_SCREENSHOTS (a directory) when it is set. Planted: Lang without the LRI
+    around /commands fails at /help (every slash drawn right of its word)."""
     expect.set_options(timeout=15_000)
     async with playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(
@@ -338,5 +337,5 @@ async def test_an_arabic_poll_reads_right_to_left(
         await page.screenshot(path=str(tmp_path / "arabic-mygroups.png"))
         await browser.close()
     if target := os.environ.get("GREMIUM_SANDBOX_SCREENSHOTS"):
-        for shot in tmp_path.glob("arabic-*.png"):
-            shutil.copy(shot, Path(target) / shot.name)
+        for name in ("arabic-poll.png", "arabic-help.png", "arabic-mygroups.png"):
+            await asyncio.to_thread(shutil.copy, tmp_path / name, Path(target) / name)

@@ -12,7 +12,7 @@ import io
 import re
 import tomllib
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -342,9 +342,7 @@ def glossary(code: str, directory: Path = GLOSSARIES) -> dict[str, dict[str, Any
         return tomllib.load(fp)
 
 
-def glossary_problems(
-    catalog: Catalog, code: str, directory: Path = GLOSSARIES
-) -> list[Problem]:
+def glossary_problems(catalog: Catalog, code: str, directory: Path = GLOSSARIES) -> list[Problem]:
     """No message uses a forbidden variant; a message whose English names a concept uses the
     glossary's term for it."""
     problems = []
