@@ -224,3 +224,18 @@ def test_run_without_a_token_points_to_the_sandbox(
     monkeypatch.delenv("GREMIUM_TOKEN", raising=False)
     assert main(["run", "--config", str(tmp_path / "config.toml")]) == 2
     assert "make sandbox" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("address", "text"), [("sie", "Öffnen Sie sie"), ("du", "Öffne sie")])
+async def test_the_sandbox_shows_and_uses_the_german_address(address: str, text: str) -> None:
+    """The page's state names the German address; Jana (German) reads the chosen catalogue."""
+    box = Sandbox(start=TUESDAY_10, german_address=address)
+    await box.start()
+    try:
+        assert (await box.state())["german_address"] == address
+        jana = box.emu.get_user(JANA)
+        await jana.send("/schedule bildung lead=1 open=10")
+        await box.settle()
+        assert jana.last is not None and text in jana.last.text
+    finally:
+        await box.stop()
