@@ -60,7 +60,13 @@ class Rhythm:
                 window=window,
             )
         if not 1 <= self.candidates <= MAX_CANDIDATES:
-            raise GremiumError("A poll offers between 1 and {high} dates.", high=MAX_CANDIDATES)
+            raise GremiumError(
+                lazy_plural(
+                    "A poll offers between 1 and {n} date.",
+                    "A poll offers between 1 and {n} dates.",
+                    MAX_CANDIDATES,
+                )
+            )
         if not 1 <= self.poll_days < self.lead_days:
             raise GremiumError(
                 lazy_plural(
