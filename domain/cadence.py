@@ -54,10 +54,14 @@ class Rhythm:
         )
         if not 15 <= self.duration_minutes <= window:
             raise GremiumError(
-                "A meeting of {minutes} minutes does not fit the time window; choose at most "
-                "{window} minutes or a longer window.",
-                minutes=self.duration_minutes,
-                window=window,
+                lazy_plural(
+                    "A meeting of {n} minute does not fit the time window; choose at most "
+                    "{window} or a longer window.",
+                    "A meeting of {n} minutes does not fit the time window; choose at most "
+                    "{window} or a longer window.",
+                    self.duration_minutes,
+                    window=lazy_plural("{n} min", "{n} min", window),
+                )
             )
         if not 1 <= self.candidates <= MAX_CANDIDATES:
             raise GremiumError(

@@ -134,16 +134,20 @@ class LazyText:
     n: int | None = None
 
     def render(self, lang: Lang) -> str:
-        """Translate and fill in the placeholders."""
+        """Translate and fill in the placeholders (a lazy value, e.g. "90 min", first)."""
+        params = {
+            k: v.render(lang) if isinstance(v, LazyText) else v for k, v in self.params.items()
+        }
         if self.plural is not None and self.n is not None:
-            return lang.ngettext(self.msgid, self.plural, self.n, **self.params)
-        return lang._(self.msgid, **self.params)
+            return lang.ngettext(self.msgid, self.plural, self.n, **params)
+        return lang._(self.msgid, **params)
 
     def english(self) -> str:
         """The message in the English of the code (for logs and configuration errors)."""
+        params = {k: v.english() if isinstance(v, LazyText) else v for k, v in self.params.items()}
         if self.plural is not None and self.n is not None:
-            return (self.msgid if self.n == 1 else self.plural).format(n=self.n, **self.params)
-        return self.msgid.format(**self.params)
+            return (self.msgid if self.n == 1 else self.plural).format(n=self.n, **params)
+        return self.msgid.format(**params)
 
 
 def lazy(msgid: str, **params: Any) -> LazyText:
