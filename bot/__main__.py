@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, example_config, load_settings
+from bot.config.settings import GermanAddress
 from bot.logs import configure_logging
 from domain.i18n import MissingCatalogue, Translator
 
@@ -60,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--host", default="127.0.0.1", help="the page's address (127.0.0.1: this machine only)"
     )
+    sandbox.add_argument(
+        "--german-address",
+        choices=("sie", "du"),
+        default="sie",
+        help='how German addresses members: "sie" (formal, default) or "du"',
+    )
     return parser
 
 
@@ -71,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sandbox":
         if not _catalogues("de"):
             return EXIT_INSTALLATION
-        return _sandbox(args.host, args.port)
+        return _sandbox(args.host, args.port, args.german_address)
     if args.command == "example-config":
         sys.stdout.write(example_config())
         return 0
@@ -142,7 +149,7 @@ def _db(settings: Settings, command: str, path: Path | None) -> int:
 VIA_MAKE = "GREMIUM_VIA_MAKE"
 
 
-def _sandbox(host: str, port: int) -> int:
+def _sandbox(host: str, port: int, german_address: GermanAddress = "sie") -> int:
     """The emulator, the real bot and the page, with a throwaway database; no config needed."""
     from bot.sandbox import PortTaken, serve
 
@@ -150,7 +157,7 @@ def _sandbox(host: str, port: int) -> int:
     # `make sandbox` says so, so that advice names the command the visitor typed.
     via_make = os.environ.get(VIA_MAKE) == "1"
     try:
-        return asyncio.run(serve(host, port, via_make=via_make))
+        return asyncio.run(serve(host, port, via_make=via_make, german_address=german_address))
     except PortTaken as exc:
         print(f"gremium sandbox: {exc}", file=sys.stderr)
         return 1

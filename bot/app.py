@@ -99,7 +99,7 @@ def services(settings: Settings, *, sessionmaker: SessionMaker, clock: Clock) ->
     """The settings and core services that handlers, jobs and texts read."""
     return Services(
         sessionmaker=sessionmaker,
-        translator=Translator(settings.default_language),
+        translator=Translator(settings.default_language, german_address=settings.german_address),
         clock=clock,
         timezone=settings.timezone,
         admins=settings.admins,

@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import GremiumApp, build_application
 from bot.config import Settings
+from bot.config.settings import GermanAddress
 from bot.processing import TrackingUpdateProcessor
 from bot.seed import CONFERENCE_GROUPS, LAST_MET_AGO, ORGANISER, create_users, seed
 from domain.clock import FakeClock
@@ -100,12 +101,19 @@ class Step:
 class Sandbox:
     """The emulator, the bot and its database, on one fake clock."""
 
-    def __init__(self, *, start: datetime | None = None, seed_personas: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        start: datetime | None = None,
+        seed_personas: bool = True,
+        german_address: GermanAddress = "sie",
+    ) -> None:
         now = start or datetime.now(UTC).replace(second=0, microsecond=0)
         self.clock = FakeClock(now)
         self.emu = Emulator(spec_path=default_spec_path(), clock=self.clock)
         self.processor = TrackingUpdateProcessor()
         self.seed_personas = seed_personas
+        self.german_address = german_address
         self._dir = Path(tempfile.mkdtemp(prefix="gremium-sandbox-"))
         self._jump_lock = asyncio.Lock()
         self._app: GremiumApp | None = None
@@ -143,6 +151,7 @@ class Sandbox:
             organisation_contact="Kommunales Integrationszentrum Herne, integration@example.org",
             data_dir=self._dir,
             tally_edit_seconds=1.0,
+            german_address=self.german_address,
         )
         app = build_application(
             self.settings,
@@ -296,6 +305,7 @@ class Sandbox:
         return {
             "now": now.isoformat(),
             "timezone": tz.key,
+            "german_address": self.settings.german_address,
             "quiet": {
                 "active": release > now,
                 "start": f"{start:%H:%M}",
@@ -381,13 +391,15 @@ def port_problem(host: str, port: int, exc: OSError, *, via_make: bool = False) 
     return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
-async def serve(host: str, port: int, *, via_make: bool = False) -> int:
+async def serve(
+    host: str, port: int, *, via_make: bool = False, german_address: GermanAddress = "sie"
+) -> int:
     """Run the sandbox until Ctrl-C or SIGTERM (``gremium sandbox``; ``via_make``: started by
-    ``make sandbox``, so advice names that)."""
+    ``make sandbox``, so advice names that; ``german_address``: "sie" or "du")."""
     check_port(host, port, via_make=via_make)
     stopped = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
-    sandbox = Sandbox()
+    sandbox = Sandbox(german_address=german_address)
     page = PageServer(sandbox.emu, sandbox)
     print("Starting the sandbox: emulator, bot and personas ...", flush=True)
     try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from domain.errors import GremiumError
+from domain.i18n import lazy_plural
 
 MIN_PER_YEAR, MAX_PER_YEAR = 1, 12
 MAX_CANDIDATES = 12
@@ -53,18 +54,32 @@ class Rhythm:
         )
         if not 15 <= self.duration_minutes <= window:
             raise GremiumError(
-                "A meeting of {minutes} minutes does not fit the time window; choose at most "
-                "{window} minutes or a longer window.",
-                minutes=self.duration_minutes,
-                window=window,
+                lazy_plural(
+                    "A meeting of {n} minute does not fit the time window; choose at most "
+                    "{window} or a longer window.",
+                    "A meeting of {n} minutes does not fit the time window; choose at most "
+                    "{window} or a longer window.",
+                    self.duration_minutes,
+                    window=lazy_plural("{n} min", "{n} min", window),
+                )
             )
         if not 1 <= self.candidates <= MAX_CANDIDATES:
-            raise GremiumError("A poll offers between 1 and {high} dates.", high=MAX_CANDIDATES)
+            raise GremiumError(
+                lazy_plural(
+                    "A poll offers between 1 and {n} date.",
+                    "A poll offers between 1 and {n} dates.",
+                    MAX_CANDIDATES,
+                )
+            )
         if not 1 <= self.poll_days < self.lead_days:
             raise GremiumError(
-                "The poll must close before the target period begins: open it at least "
-                "{days} days ahead, or let it run for fewer days.",
-                days=self.poll_days + 1,
+                lazy_plural(
+                    "The poll must close before the target period begins: open it at least "
+                    "{n} day ahead, or let it run for fewer days.",
+                    "The poll must close before the target period begins: open it at least "
+                    "{n} days ahead, or let it run for fewer days.",
+                    self.poll_days + 1,
+                )
             )
         if self.review and not 1 <= self.review_days <= 14:
             raise GremiumError("The review time must be between 1 and 14 days.")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from domain import lexicon
 from domain.errors import GremiumError
 from domain.grammar import Problem, clean, place, read, read_duration, read_times
-from domain.i18n import N_
+from domain.i18n import N_, lazy_plural
 from domain.localtime import (
     BERLIN,
     add_local_days,
@@ -149,8 +149,11 @@ def parse_candidates(
             continue
         if len(options) == MAX_OPTIONS:
             problems.append(GremiumError(
-                "Line {line}: a poll can have at most {max} dates. Remove some.",
-                line=line, max=MAX_OPTIONS,
+                lazy_plural(
+                    "Line {line}: a poll can have at most {n} date. Remove some.",
+                    "Line {line}: a poll can have at most {n} dates. Remove some.",
+                    MAX_OPTIONS, line=line,
+                )
             ))  # fmt: skip
             break
         seen[key] = line

@@ -11,9 +11,12 @@ from domain.i18n import LazyText
 class GremiumError(Exception):
     """A rule was broken; ``text`` tells the user what happened and what would work."""
 
-    def __init__(self, msgid: str, /, **params: Any) -> None:
-        super().__init__(msgid)
-        self.text = LazyText(msgid, params)
+    def __init__(self, msgid: str | LazyText, /, **params: Any) -> None:
+        """``msgid`` with its ``params``, or a ready :class:`LazyText` (e.g. from
+        :func:`~domain.i18n.lazy_plural` for a message with a count)."""
+        text = msgid if isinstance(msgid, LazyText) else LazyText(msgid, params)
+        super().__init__(text.msgid)
+        self.text = text
         #: Further problems found in the same input, each said on a line of its own.
         self.more: tuple[LazyText, ...] = ()
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property
@@ -48,6 +49,40 @@ class MissingCatalogue(Exception):
         self.looked_in = looked_in
 
 
+#: How German addresses the reader: the formal catalogue ``de`` or the informal ``de@informal``.
+GERMAN_ADDRESSES: Mapping[str, str] = {"sie": "de", "du": "de@informal"}
+
+# Unicode's directional isolates and marks (UAX #9): right-to-left text stays in order around
+# values of the other direction.
+LRI = "\u2066"  # left-to-right isolate: a /command or key=value someone types
+RLI = "\u2067"  # right-to-left isolate: a tally's mark and count, read mark first
+FSI = "\u2068"  # first-strong isolate: a name, a date, a number, in whatever direction it has
+PDI = "\u2069"  # pop directional isolate: ends either
+RLM = (
+    "\u200f"  # right-to-left mark: a line whose first letters are Latin still reads from the right
+)
+_TAG = re.compile(r"<[^<>]*>")
+_PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
+_WORD = r"(?:[A-Za-z0-9_@+\-]+(?:[.,:=][A-Za-z0-9_@+\-]+)*|\{[A-Za-z_][A-Za-z0-9_]*\})"
+#: Something a reader types, left to right: a /command with its Latin arguments
+#: ("/settings {slug} quorum=3"), or a run of key=value examples ("weekdays=Tue,Thu").
+_KEY = r"(?:[a-z_]+|\{[a-z_]+\})"
+_VALUE = r"[A-Za-z0-9_@+\-]+(?:[.,:][A-Za-z0-9_@+\-]+)*"
+TYPED = re.compile(
+    rf"(?<![A-Za-z0-9_/:.<])/[a-z][a-z0-9_]*(?:@\w+)?(?: {_WORD})*"
+    rf"|(?<![A-Za-z0-9_{{=]){_KEY}={_VALUE}(?: {_WORD})*"
+)
+#: A button's day: a short weekday (without its dot) and the day and month.
+BUTTON_DAY: Mapping[str, tuple[str, str]] = {
+    "de": ("{weekday} {date}", "d.M."),
+    "en": ("{weekday} {date}", "d MMM"),
+    "tr": ("{date} {weekday}", "d MMM"),
+    "ar": ("{weekday} {date}", "d/M"),
+    "uk": ("{weekday} {date}", "d.MM"),
+    "ru": ("{weekday} {date}", "d.MM"),
+}
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message
@@ -62,6 +97,46 @@ def normalize_language(code: str | None, fallback: str) -> str:
     return fallback
 
 
+#: The invisible direction controls :class:`Lang` adds for right-to-left readers.
+BIDI_CONTROLS = str.maketrans("", "", LRI + FSI + PDI + RLM)
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without the direction controls (to compare what a reader sees)."""
+    return text.translate(BIDI_CONTROLS)
+
+
+def isolate_typed(template: str) -> str:
+    """Wrap each /command and key=value example of a template (outside its HTML tags) in
+    LRI…PDI, so a right-to-left paragraph shows it as it is typed: "/help", not "help/"."""
+    return _outside_tags(template, lambda text: TYPED.sub(lambda m: LRI + m[0] + PDI, text))
+
+
+def isolate_placeholders(template: str, names: frozenset[str]) -> str:
+    """Wrap each ``{name}`` in ``names`` (outside HTML tags) in FSI…PDI."""
+
+    def wrap(match: re.Match[str]) -> str:
+        return FSI + match[0] + PDI if match[1] in names else match[0]
+
+    return _outside_tags(template, lambda text: _PLACEHOLDER.sub(wrap, text))
+
+
+def _outside_tags(template: str, change: Any) -> str:
+    parts, last = [], 0
+    for tag in _TAG.finditer(template):
+        parts += [change(template[last : tag.start()]), tag[0]]
+        last = tag.end()
+    parts.append(change(template[last:]))
+    return "".join(parts)
+
+
+def mark_lines(text: str) -> str:
+    """Start every line with a right-to-left mark (once), so each line aligns right."""
+    return "\n".join(
+        line if not line or line.startswith(RLM) else RLM + line for line in text.split("\n")
+    )
+
+
 @dataclass(frozen=True)
 class LazyText:
     """A message to be translated later, in the language of whoever reads it."""
@@ -72,15 +147,30 @@ class LazyText:
     n: int | None = None
 
     def render(self, lang: Lang) -> str:
-        """Translate and fill in the placeholders."""
+        """Translate and fill in the placeholders (a lazy value, e.g. "90 min", first)."""
+        params = {
+            k: v.render(lang) if isinstance(v, LazyText) else v for k, v in self.params.items()
+        }
         if self.plural is not None and self.n is not None:
-            return lang.ngettext(self.msgid, self.plural, self.n, **self.params)
-        return lang._(self.msgid, **self.params)
+            return lang.ngettext(self.msgid, self.plural, self.n, **params)
+        return lang._(self.msgid, **params)
+
+    def english(self) -> str:
+        """The message in the English of the code (for logs and configuration errors)."""
+        params = {k: v.english() if isinstance(v, LazyText) else v for k, v in self.params.items()}
+        if self.plural is not None and self.n is not None:
+            return (self.msgid if self.n == 1 else self.plural).format(n=self.n, **params)
+        return self.msgid.format(**params)
 
 
 def lazy(msgid: str, **params: Any) -> LazyText:
     """Build a :class:`LazyText`; ``lazy`` is an extraction keyword."""
     return LazyText(msgid, params)
+
+
+def lazy_plural(singular: str, plural: str, n: int, **params: Any) -> LazyText:
+    """Build a :class:`LazyText` with a count; ``lazy_plural:1,2`` is an extraction keyword."""
+    return LazyText(singular, params, plural, n)
 
 
 #: Button dates a language keeps formatted (the dates of the polls that are open).
@@ -90,8 +180,10 @@ SHORT_KEPT = 512
 class Lang:
     """One language: translations plus Babel formatting for its locale."""
 
-    def __init__(self, code: str, translations: NullTranslations) -> None:
+    def __init__(self, code: str, translations: NullTranslations, variant: str = "") -> None:
         self.code = code
+        #: The catalogue's variant ("informal" for German "du"), empty for the standard one.
+        self.variant = variant
         self._t = translations
         self._short: dict[tuple[datetime, str], str] = {}
 
@@ -106,14 +198,41 @@ class Lang:
         return self.code in RTL_LANGUAGES
 
     def _(self, msgid: str, /, **params: Any) -> str:
-        """Translate ``msgid`` and fill in ``{placeholders}``."""
-        text = self._t.gettext(msgid)
-        return text.format(**params) if params else text
+        """Translate ``msgid`` and fill in ``{placeholders}`` (isolated for right-to-left)."""
+        return self._fill(self._t.gettext(msgid), params)
 
     def ngettext(self, singular: str, plural: str, n: int, /, **params: Any) -> str:
         """Translate with the plural form for ``n``; ``{n}`` is formatted for the locale."""
-        text = self._t.ngettext(singular, plural, n)
-        return text.format(n=self.number(n), **params)
+        return self._fill(self._t.ngettext(singular, plural, n), {"n": self.number(n), **params})
+
+    def _fill(self, template: str, params: Mapping[str, Any]) -> str:
+        """Fill in a translated template. For a right-to-left reader every single-line value
+        is isolated (FSI…PDI), every /command and key=value example too (LRI…PDI), and every
+        line starts with a right-to-left mark: new messages are safe without extra care."""
+        if not self.rtl:
+            return template.format(**params) if params else template
+        names = frozenset(name for name, value in params.items() if "\n" not in str(value))
+        template = isolate_placeholders(isolate_typed(template), names)
+        return mark_lines(template.format(**params) if params else template)
+
+    def isolate(self, text: str) -> str:
+        """A value (a name, a date, a number) isolated from right-to-left text around it."""
+        return FSI + text + PDI if self.rtl else text
+
+    def typed(self, text: str) -> str:
+        """Something typed left to right (a /command) kept in order in right-to-left text."""
+        return LRI + text + PDI if self.rtl else text
+
+    def lines(self, lines: Iterable[str]) -> str:
+        """Lines put together by code: for a right-to-left reader each one aligns right."""
+        text = "\n".join(lines)
+        return mark_lines(text) if self.rtl else text
+
+    def tally(self, marks_and_counts: Iterable[tuple[str, int]]) -> str:
+        """ "✅ 2 · 🤔 0 · ❌ 0": each mark stays beside its own count in either direction (for a
+        right-to-left reader each pair is one isolate, read from the right: mark, then count)."""
+        pairs = (f"{mark} {self.number(count)}" for mark, count in marks_and_counts)
+        return " · ".join(RLI + pair + PDI if self.rtl else pair for pair in pairs)
 
     def number(self, value: int | float) -> str:
         """Format a number for this locale."""
@@ -153,6 +272,19 @@ class Lang:
         """Weekday, day and month without a time: "Do., 17. Nov."."""
         return str(format_skeleton("MMMEd", day, locale=self.locale))
 
+    def button_day(self, day: date) -> str:
+        """A day short enough for a button, never cut: "Di 8.12.", "Tue 8 Dec", "الثلاثاء 8/12"."""
+        frame, pattern = BUTTON_DAY.get(self.code, ("{weekday} {date}", "d.M."))
+        width = "wide" if self.rtl else "abbreviated"  # Arabic has no shorter weekday names
+        weekday = self.locale.days["format"][width][day.weekday()].rstrip(".")
+        return frame.format(weekday=weekday, date=format_date(day, pattern, locale=self.locale))
+
+    def button_when(self, moment: datetime, tz: ZoneInfo, *, with_time: bool = True) -> str:
+        """A date for a button, with the time when it is needed: "Di 8.12. 17:00"."""
+        local = moment.astimezone(tz)
+        day = self.button_day(local.date())
+        return f"{day} {self.clock(local.time())}" if with_time else day
+
     def stamp(self, moment: datetime, tz: ZoneInfo) -> str:
         """A compact date and time in ``tz``: "17.11.2026, 17:00"."""
         return str(
@@ -161,20 +293,32 @@ class Lang:
 
 
 class Translator:
-    """Loads each language's catalogue once and hands out :class:`Lang` objects."""
+    """Loads each language's catalogue once and hands out :class:`Lang` objects.
+
+    ``german_address`` chooses German's catalogue: "sie" (formal, ``de``) or "du" (informal,
+    ``de@informal``); both are whole catalogues, nothing is replaced at run time."""
 
     def __init__(
-        self, default_language: str = "de", locale_dir: Path = DEFAULT_LOCALE_DIR
+        self,
+        default_language: str = "de",
+        locale_dir: Path = DEFAULT_LOCALE_DIR,
+        *,
+        german_address: str = "sie",
     ) -> None:
+        if german_address not in GERMAN_ADDRESSES:
+            raise ValueError(f"german_address must be one of {sorted(GERMAN_ADDRESSES)}")
         self.default_language = normalize_language(default_language, "de")
         self.locale_dir = locale_dir
+        self.german_address = german_address
         self._cache: dict[str, Lang] = {}
 
     def get(self, code: str | None) -> Lang:
         """The :class:`Lang` for a language code, falling back to the default language."""
         lang = normalize_language(code, self.default_language)
         if lang not in self._cache:
-            self._cache[lang] = Lang(lang, self._load(lang))
+            catalogue = GERMAN_ADDRESSES[self.german_address] if lang == "de" else lang
+            variant = catalogue.partition("@")[2]
+            self._cache[lang] = Lang(lang, self._load(catalogue), variant)
         return self._cache[lang]
 
     def load_all(self) -> Translator:

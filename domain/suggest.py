@@ -22,6 +22,7 @@ from babel.lists import format_list
 
 from domain.dates import Candidate, TimeWindow
 from domain.errors import GremiumError
+from domain.i18n import lazy_plural
 from domain.localtime import BERLIN, local_now, show_date, show_time, show_weekday, to_utc
 
 #: Community holiday calendars by name: (country, category) sources in ``holidays`` whose
@@ -238,7 +239,7 @@ def _too_few(
     """Raise the error that says how many dates fit and what would give enough."""
     lang = rules.lang
     names = format_list([show_weekday(d, lang) for d in sorted(weekdays)], "or", locale=lang)
-    params = {"found": found, "wanted": wanted, "weekdays": names,
+    params = {"found": found, "weekdays": names,
               "first": show_date(first_day, lang), "last": show_date(last_day, lang)}  # fmt: skip
     later = rules.fitting(last_day + timedelta(days=1), last_day + _SEARCH_AHEAD, weekdays, begin)
     if len(later) >= wanted - found:
@@ -250,14 +251,19 @@ def _too_few(
                 "or choose more weekdays.",
                 enough=enough, **params,
             )  # fmt: skip
-        raise GremiumError(
-            "Only {found} of {wanted} dates fit between {first} and {last} on {weekdays}, "
+        raise GremiumError(lazy_plural(
+            "Only {found} of {n} date fits between {first} and {last} on {weekdays}, "
             "leaving out holidays, school holidays and days with other meetings. Extend the "
             "period to {enough} or choose more weekdays.",
-            enough=enough, **params,
-        )  # fmt: skip
-    raise GremiumError(
-        "Only {found} of {wanted} dates fit between {first} and {last} on {weekdays}, leaving "
+            "Only {found} of {n} dates fit between {first} and {last} on {weekdays}, "
+            "leaving out holidays, school holidays and days with other meetings. Extend the "
+            "period to {enough} or choose more weekdays.",
+            wanted, enough=enough, **params,
+        ))  # fmt: skip
+    raise GremiumError(lazy_plural(
+        "Only {found} of {n} date fits between {first} and {last} on {weekdays}, leaving "
         "out holidays, school holidays and days with other meetings. Choose more weekdays.",
-        **params,
-    )
+        "Only {found} of {n} dates fit between {first} and {last} on {weekdays}, leaving "
+        "out holidays, school holidays and days with other meetings. Choose more weekdays.",
+        wanted, **params,
+    ))  # fmt: skip

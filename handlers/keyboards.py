@@ -34,13 +34,18 @@ def consent(lang: Lang, slug: str | None, *, chosen: bool = False) -> InlineKeyb
 
 
 def languages(current: str) -> InlineKeyboardMarkup:
-    """One button per language, in its own name, two a row; the current one is ticked."""
-    labels = [
-        (("✅ " if code == current else "") + LANGUAGE_NAMES[code], ChooseLanguage(code))
-        for code in SUPPORTED_LANGUAGES
-    ]
-    rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
-    return InlineKeyboardMarkup([[button(text, data) for text, data in row] for row in rows])
+    """One button per language, in its own name, one a row (so no name is ever cut off, however
+    narrow the message); the current one is ticked."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                button(
+                    ("✅ " if code == current else "") + LANGUAGE_NAMES[code], ChooseLanguage(code)
+                )
+            ]
+            for code in SUPPORTED_LANGUAGES
+        ]
+    )
 
 
 def confirm_forget(lang: Lang, member: Member) -> InlineKeyboardMarkup:

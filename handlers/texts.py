@@ -86,9 +86,9 @@ def group_list(lang: Lang, summaries: Sequence[GroupSummary], joined: set[int]) 
     for s in summaries:
         mark = "✅" if s.group.id in joined else BULLET
         count = lang.ngettext("{n} member", "{n} members", s.member_count)
-        lines.append(f"{mark} <b>{escape(s.group.name)}</b> — {count}")
+        lines.append(f"{mark} <b>{lang.isolate(escape(s.group.name))}</b> — {count}")
     lines += ["", lang._("Tap a group to join it, tap it again to leave.")]
-    return "\n".join(lines)
+    return lang.lines(lines)
 
 
 def my_groups(lang: Lang, rows: Sequence[tuple[Group, Membership]]) -> str:
@@ -98,8 +98,9 @@ def my_groups(lang: Lang, rows: Sequence[tuple[Group, Membership]]) -> str:
     lines = [lang._("<b>Your working groups</b>"), ""]
     for group, membership in rows:
         role = role_name(lang, membership.role)
-        lines.append(f"{BULLET} <b>{escape(group.name)}</b> ({escape(group.slug)}) — {role}")
-    return "\n".join(lines)
+        name, slug = lang.isolate(escape(group.name)), lang.typed(escape(group.slug))
+        lines.append(f"{BULLET} <b>{name}</b> ({slug}) — {role}")
+    return lang.lines(lines)
 
 
 def role_name(lang: Lang, role: Role) -> str:
@@ -131,14 +132,14 @@ def not_member(lang: Lang, group: Group) -> str:
 
 def member_line(lang: Lang, member: Member, membership: Membership) -> str:
     """One line of /members."""
-    parts = [f"{BULLET} {escape(member.display_name)}"]
+    parts = [f"{BULLET} {lang.isolate(escape(member.display_name))}"]
     if member.username:
-        parts.append(f"@{escape(member.username)}")
+        parts.append(lang.typed(f"@{escape(member.username)}"))
     if membership.role == Role.COORDINATOR:
         parts.append(f"({role_name(lang, membership.role)})")
     if member.unreachable_since is not None:
         parts.append("⚠️ " + lang._("not reachable"))
-    return " ".join(parts)
+    return lang.lines([" ".join(parts)])
 
 
 def members_header(lang: Lang, group: Group, count: int) -> str:
@@ -162,7 +163,7 @@ def greeting(lang: Lang, bd: Services, *, first_name: str, again: Member | None)
     parts = [
         welcome(lang, first_name=first_name, organisation=bd.organisation_name),
         privacy_notice(lang, organisation=bd.organisation_name, contact=bd.organisation_contact),
-        "🌐 /language",
+        lang.lines(["🌐 " + lang.typed("/language")]),
     ]
     if again is not None:
         parts.insert(

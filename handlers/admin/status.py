@@ -35,11 +35,14 @@ def _duration(lang: Lang, span: timedelta) -> str:
     minutes = int(span.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
+    day = lang.ngettext("{n} d", "{n} d", days)
+    hour = lang.ngettext("{n} h", "{n} h", hours)
+    minute = lang.ngettext("{n} min", "{n} min", minutes)
     if days:
-        return lang._("{days} d {hours} h", days=days, hours=hours)
+        return f"{day} {hour}"
     if hours:
-        return lang._("{hours} h {minutes} min", hours=hours, minutes=minutes)
-    return lang._("{minutes} min", minutes=minutes)
+        return f"{hour} {minute}"
+    return minute
 
 
 def _stamp(lang: Lang, moment: datetime, tz: ZoneInfo) -> str:

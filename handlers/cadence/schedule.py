@@ -91,18 +91,29 @@ def describe(lang: Lang, rhythm: Rhythm) -> str:
         lang.ngettext("{n} meeting a year", "{n} meetings a year", rhythm.per_year)
         + f" · {days} {lang.clock(rhythm.window_start)}–{lang.clock(rhythm.window_end)}"
     )
-    text += " · " + lang._("{minutes} min", minutes=rhythm.duration_minutes)
+    text += " · " + lang.ngettext("{n} min", "{n} min", rhythm.duration_minutes)
     if rhythm.location:
         text += " · 📍 " + escape(rhythm.location)
-    text += "\n" + lang._(
-        "Poll opens {weeks} weeks ahead, stays open {days} days, offers {dates} dates.",
-        weeks=rhythm.lead_days // 7,
-        days=rhythm.poll_days,
-        dates=rhythm.candidates,
-    )
+    sentences = [
+        lang.ngettext(
+            "The poll opens {n} week ahead.",
+            "The poll opens {n} weeks ahead.",
+            rhythm.lead_days // 7,
+        ),
+        lang.ngettext(
+            "It stays open for {n} day.", "It stays open for {n} days.", rhythm.poll_days
+        ),
+        lang.ngettext("It offers {n} date.", "It offers {n} dates.", rhythm.candidates),
+    ]
     if rhythm.review:
-        text += " " + lang._("Coordinators review it {days} days before.", days=rhythm.review_days)
-    return text
+        sentences.append(
+            lang.ngettext(
+                "Coordinators review it {n} day before.",
+                "Coordinators review it {n} days before.",
+                rhythm.review_days,
+            )
+        )
+    return text + "\n" + " ".join(sentences)
 
 
 async def status(session: AsyncSession, bd: BotData, lang: Lang, group: Group) -> str:

@@ -30,7 +30,7 @@ def meeting_notice(
     lines = ["📅 " + head, meeting_when(lang, meeting, tz)]
     lines += texts.details(lang, meeting.location, meeting.note)
     lines += ["", lang._("Add it to your calendar with the file. Will you come?")]
-    return "\n".join(lines)
+    return lang.lines(lines)
 
 
 def meeting_cancelled(lang: Lang, meeting: Meeting, group: Group, tz: ZoneInfo) -> str:
@@ -53,7 +53,7 @@ def meeting_reminder(lang: Lang, meeting: Meeting, group: Group, tz: ZoneInfo) -
         )
     ]
     lines += texts.details(lang, meeting.location, meeting.note)
-    return "\n".join(lines)
+    return lang.lines(lines)
 
 
 def attendance_keyboard(

@@ -93,8 +93,8 @@ async def consent_button(update: Update, context: Context) -> None:
 def help_text(lang: Lang, actor: Actor, level: menus.Level) -> str:
     """/help: the commands this person may use."""
     lines = [lang._("<b>What I can do</b>"), ""]
-    lines += [f"/{c.name} — {c.describe(lang)}" for c in commands_for(level)]
-    return "\n".join(lines)
+    lines += [f"{lang.typed('/' + c.name)} — {c.describe(lang)}" for c in commands_for(level)]
+    return lang.lines(lines)
 
 
 async def help_command(update: Update, context: Context) -> None:

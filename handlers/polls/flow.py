@@ -215,9 +215,8 @@ async def ask_coordinators(
         for oid in candidate_ids:
             option = by_id[oid]
             c = counts.get(oid, Count(oid))
-            lines.append(
-                f"• {ptexts.option_when(lang, option, tz)}: ✅ {c.yes} · 🤔 {c.maybe} · ❌ {c.no}"
-            )
+            when = lang.isolate(ptexts.option_when(lang, option, tz))
+            lines.append(f"• {when}: {ptexts.tally(lang, c)}")
             label = ptexts.option_short(lang, option, tz)
             rows.append([InlineKeyboardButton(label, callback_data=encode(ChooseOption(oid)))])
         await queue_message(
@@ -227,7 +226,7 @@ async def ask_coordinators(
             kind="poll_choose",
             chat_id=person.telegram_id,
             member_id=person.id,
-            payload=[text_part("\n".join(lines), InlineKeyboardMarkup(rows))],
+            payload=[text_part(lang.lines(lines), InlineKeyboardMarkup(rows))],
             quiet=False,
         )
 

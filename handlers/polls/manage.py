@@ -12,7 +12,7 @@ from telegram.ext import Application, CommandHandler, filters
 
 from domain.dates import parse_candidates
 from domain.errors import GremiumError
-from domain.i18n import Lang
+from domain.i18n import Lang, lazy_plural
 from handlers.callback_data import ChooseOption, PollManage, PollManageStep, RemoveOption
 from handlers.callbacks import decode, encode
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
@@ -222,7 +222,13 @@ async def take_text(
     if any(c.begins in taken for c in added):
         raise GremiumError("That date is already in the poll.")
     if len(options) + len(added) > MAX_OPTIONS:
-        raise GremiumError("A poll can have at most {limit} dates.", limit=MAX_OPTIONS)
+        raise GremiumError(
+            lazy_plural(
+                "A poll can have at most {n} date.",
+                "A poll can have at most {n} dates.",
+                MAX_OPTIONS,
+            )
+        )
     if poll.deadline is not None and any(c.begins <= poll.deadline for c in added):
         raise GremiumError(
             "The poll must close before the first date. Choose an earlier deadline."

@@ -56,7 +56,7 @@ def describe(lang: Lang, group: Group) -> list[str]:
         lines.append(lang._("Confirmation: the winning date is fixed at once."))
     hours = sorted(group.poll_reminder_hours, reverse=True)
     if hours:
-        listed = ", ".join(lang._("{n} h", n=h) for h in hours)
+        listed = ", ".join(lang.ngettext("{n} h", "{n} h", h) for h in hours)
         lines.append(lang._("Reminders: {hours} before the deadline.", hours=listed))
     else:
         lines.append(lang._("Reminders: none."))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from html import escape
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from domain.i18n import Lang
+from domain.i18n import RLM, Lang
 from handlers import texts
 from handlers.callback_data import VoteAction
 from handlers.callbacks import encode
@@ -25,10 +26,33 @@ def option_when(lang: Lang, option: PollOption, tz: ZoneInfo) -> str:
 
 
 def option_short(lang: Lang, option: PollOption, tz: ZoneInfo) -> str:
-    """One option, short enough for a button."""
-    if option.all_day:
-        return lang.short_weekday_day(option.starts_at.astimezone(tz).date())
-    return lang.short_when(option.starts_at, tz)
+    """One option, short enough for a button: "Di 8.12. 17:00" ("Di 8.12." all day)."""
+    return lang.button_when(option.starts_at, tz, with_time=not option.all_day)
+
+
+def option_labels(lang: Lang, options: Sequence[PollOption], tz: ZoneInfo) -> list[str]:
+    """The options' button labels, never cut off: the short day ("Di 8.12.", "Tue 8 Dec",
+    "الثلاثاء 8/12"), with the time only where two options share a day."""
+    days = Counter(option.starts_at.astimezone(tz).date() for option in options)
+    return [
+        lang.button_when(
+            option.starts_at,
+            tz,
+            with_time=not option.all_day and days[option.starts_at.astimezone(tz).date()] > 1,
+        )
+        for option in options
+    ]
+
+
+def tally(lang: Lang, count: Count) -> str:
+    """ "✅ 2 · 🤔 0 · ❌ 0", each mark beside its own count in either writing direction."""
+    return lang.tally(
+        (
+            (ANSWER_MARK["yes"], count.yes),
+            (ANSWER_MARK["maybe"], count.maybe),
+            (ANSWER_MARK["no"], count.no),
+        )
+    )
 
 
 def poll_message(
@@ -55,8 +79,8 @@ def poll_message(
     for index, option in enumerate(options, 1):
         assert option.id is not None
         c = counts.get(option.id, Count(option.id))
-        lines.append(f"{index}. {option_when(lang, option, tz)}")
-        lines.append(f"    ✅ {c.yes} · 🤔 {c.maybe} · ❌ {c.no}")
+        lines.append(f"{index}. {lang.isolate(option_when(lang, option, tz))}")
+        lines.append(f"    {tally(lang, c)}")
     lines += [
         "",
         lang.ngettext(
@@ -72,7 +96,7 @@ def poll_message(
         lines.append("✖️ " + lang._("This poll was cancelled."))
     else:
         lines.append("🔒 " + lang._("The poll is closed."))
-    return "\n".join(lines)
+    return lang.lines(lines)
 
 
 def poll_keyboard(
@@ -85,14 +109,14 @@ def poll_keyboard(
     """One row per option: its date, then Yes / Maybe / No with the member's answer marked
     (``labels``: the options' short dates, when already formatted)."""
     if labels is None:
-        labels = [option_short(lang, option, tz) for option in options]
+        labels = option_labels(lang, options, tz)
     dates = tuple((option.id or 0, label) for option, label in zip(options, labels, strict=True))
-    return _keyboard(dates, tuple(mine.get(option_id) for option_id, _ in dates))
+    return _keyboard(dates, tuple(mine.get(option_id) for option_id, _ in dates), lang.rtl)
 
 
 @functools.lru_cache(maxsize=2048)
 def _keyboard(
-    dates: tuple[tuple[int, str], ...], chosen: tuple[str | None, ...]
+    dates: tuple[tuple[int, str], ...], chosen: tuple[str | None, ...], rtl: bool = False
 ) -> InlineKeyboardMarkup:
     """:func:`poll_keyboard` for ``(option id, label)`` rows and the answer chosen in each.
     Many members share a keyboard (the same dates, the same answers), and keyboards are
@@ -101,7 +125,7 @@ def _keyboard(
     for index, ((option_id, label), answered) in enumerate(zip(dates, chosen, strict=True), 1):
         row = [
             InlineKeyboardButton(
-                f"{index}. {label}",
+                f"{RLM if rtl else ''}{index}. {label}",
                 callback_data=encode(VoteAction(option_id, "yes")),
             )
         ]
@@ -134,7 +158,7 @@ def compact_tally(
     for option in options:
         assert option.id is not None
         c = counts.get(option.id, Count(option.id))
-        lines.append(f"{option_short(lang, option, tz)}: ✅ {c.yes} · 🤔 {c.maybe} · ❌ {c.no}")
+        lines.append(f"{lang.isolate(option_short(lang, option, tz))}: {tally(lang, c)}")
     lines.append(
         lang.ngettext(
             "{n} of {total} answered.",
@@ -147,4 +171,4 @@ def compact_tally(
         lines.append(lang._("The poll is closed."))
     elif group_chat:
         lines.append(lang._("Answer in your private chat with me."))
-    return "\n".join(lines)
+    return lang.lines(lines)

@@ -75,7 +75,7 @@ def member_view(
         return text, None
     labels = view.labels.get(lang.code)
     if labels is None:
-        labels = view.labels[lang.code] = [ptexts.option_short(lang, o, tz) for o in options]
+        labels = view.labels[lang.code] = ptexts.option_labels(lang, options, tz)
     return text, ptexts.poll_keyboard(lang, options, mine, tz, labels)
 
 

@@ -209,6 +209,7 @@ function renderTop() {
   $("now").textContent = fullTime(st.now);
   $("now").dateTime = st.now;
   $("zone").textContent = st.timezone;
+  $("german-address").textContent = `German address: ${st.german_address === "du" ? "du" : "Sie"}`;
   const next = $("next-info");
   if (st.next) {
     next.textContent = `Next: ${st.next.what} · ${shortTime(st.next.at)}`;

@@ -19,6 +19,7 @@ def test_example_config_loads_with_token_from_environment() -> None:
     assert settings.token == "123456:ABC-def_ghi"
     assert settings.timezone.key == "Europe/Berlin"
     assert settings.default_language == "de"
+    assert settings.german_address == "sie"
     assert [g.slug for g in settings.groups] == [
         "ausbildung-arbeit",
         "bildung",
@@ -64,6 +65,11 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
             '[telegram]\ntoken = "1:a"\n[organisation]\ndefault_language = "fr"',
             "organisation.default_language",
             "not supported",
+        ),
+        (
+            '[telegram]\ntoken = "1:a"\n[organisation]\ngerman_address = "ihr"',
+            "organisation.german_address",
+            'neither "sie"',
         ),
         (
             '[telegram]\ntoken = "1:a"\n[organisation]\nadmins = ["bob"]',
@@ -141,3 +147,13 @@ def test_cli_prints_one_line_without_traceback(
         'gremium: configuration error in organisation.timezone: "Nowhere/Town" is not a time '
         'zone (try "Europe/Berlin")'
     ]
+
+
+@pytest.mark.parametrize(("written", "address"), [("", "sie"), ('german_address = "du"', "du")])
+def test_german_address_is_sie_unless_du_is_chosen(
+    tmp_path: Path, written: str, address: str
+) -> None:
+    """Without the key German is formal; "du" chooses the informal catalogue."""
+    path = tmp_path / "config.toml"
+    path.write_text(f'[telegram]\ntoken = "1:a"\n[organisation]\n{written}\n')
+    assert load_settings(path, env={}).german_address == address

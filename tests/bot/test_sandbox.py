@@ -19,6 +19,7 @@ from bot.__main__ import main
 from bot.config import load_settings
 from bot.sandbox import JUMPS, TASK_NAMES, PortTaken, Sandbox, check_port
 from bot.seed import CONFERENCE_GROUPS, GROUP_CHAT, PERSONAS
+from domain.i18n import strip_bidi
 from sandbox.page import PageServer
 from storage import tasks
 from storage.models import Group, Meeting, MeetingStatus, Poll, PollStatus, TaskKind
@@ -62,7 +63,8 @@ async def open_poll(box: Sandbox) -> None:
 
 def has_poll(box: Sandbox, user_id: int) -> bool:
     """Whether the user got the poll."""
-    return any(m.text.startswith("🗓 Bildung") for m in box.emu.get_user(user_id).bot_messages)
+    messages = box.emu.get_user(user_id).bot_messages
+    return any(strip_bidi(m.text).startswith("🗓 Bildung") for m in messages)
 
 
 async def test_the_cast_is_seeded_through_the_bot(sandbox: Sandbox) -> None:
@@ -423,3 +425,18 @@ async def test_typed_shortcuts_reach_the_members_as_formatting(sandbox: Sandbox)
     got = next(m for m in reversed(amira.bot_messages) if "Wichtig" in m.text)
     assert "🎉 <b>Wichtig:</b> <i>bitte</i> lesen" in got.html
     assert "*" not in got.text and "__" not in got.text
+
+
+@pytest.mark.parametrize(("address", "text"), [("sie", "Öffnen Sie sie"), ("du", "Öffne sie")])
+async def test_the_sandbox_shows_and_uses_the_german_address(address: str, text: str) -> None:
+    """The page's state names the German address; Jana (German) reads the chosen catalogue."""
+    box = Sandbox(start=TUESDAY_10, german_address=address)
+    await box.start()
+    try:
+        assert (await box.state())["german_address"] == address
+        jana = box.emu.get_user(JANA)
+        await jana.send("/schedule bildung lead=1 open=10")
+        await box.settle()
+        assert jana.last is not None and text in jana.last.text
+    finally:
+        await box.stop()

@@ -35,8 +35,7 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
 
 
 def message(error: pytest.ExceptionInfo[GremiumError]) -> str:
-    text = error.value.text
-    return text.msgid.format(**text.params)
+    return error.value.text.english()
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ async def test_poll_lifecycle_to_meeting(world: World) -> None:
 
     await a.press("pv:y:2", message=poll_msg)
     await world.settle()
-    assert a.callback_answers[-1].text == "Saved: ✅ for Thu, Jan 14, 5:00\u202fPM"
+    assert a.callback_answers[-1].text == "Saved: ✅ for Thu 14 Jan 5:00\u202fPM"
     redrawn = next(m for m in a.bot_messages if m.message_id == poll_msg.message_id)
     assert redrawn.buttons[1][1][0] == "[✅]"
     assert "1 of 4 answered." in redrawn.text
@@ -155,7 +155,7 @@ async def test_tie_goes_to_the_coordinator(world: World) -> None:
     await world.tick(timedelta(days=11))
     prompt = hana.last
     assert "No date is clear enough" in prompt.text
-    assert prompt.button_labels == ["Tue, Jan 12, 5:00\u202fPM", "Thu, Jan 14, 5:00\u202fPM"]
+    assert prompt.button_labels == ["Tue 12 Jan 5:00\u202fPM", "Thu 14 Jan 5:00\u202fPM"]
     # A member cannot choose (forged button).
     await a.press_data(a.last.message_id, "pw:2")
     await world.settle()
@@ -163,7 +163,7 @@ async def test_tie_goes_to_the_coordinator(world: World) -> None:
         a.callback_answers[-1].text
         == "Only the coordinators of Bildung and the organisers can do that."
     )
-    await world.press(hana, "Thu, Jan 14, 5:00\u202fPM")
+    await world.press(hana, "Thu 14 Jan 5:00\u202fPM")
     done = next(m for m in hana.bot_messages if m.message_id == prompt.message_id)
     assert done.text.startswith("Fixed: Thursday, January 14, 2027")
     assert any(m.document is not None for m in a.chat)
@@ -255,7 +255,7 @@ async def test_coordinator_manages_an_open_poll(world: World) -> None:
     assert "3. Tuesday, January 19, 2027" in _poll_message(b).text
 
     await world.press(hana, "➖ Remove date", message=status)
-    await world.press(hana, "➖ Thu, Jan 14, 5:00\u202fPM")
+    await world.press(hana, "➖ Thu 14 Jan 5:00\u202fPM")
     told = [m.text for m in a.bot_messages if "was removed from the poll" in m.text]
     assert told == [
         "➖ The date Thursday, January 14, 2027, 5:00\u202fPM–7:00\u202fPM was removed from the "
@@ -336,7 +336,7 @@ async def test_group_chat_tally_is_kept_current(world: World) -> None:
     await b.press("pv:m:1", message=_poll_message(b))
     await world.settle()
     tally = next(m for m in chat.messages if m.message_id == tallies[0].message_id)
-    assert "Di., 12. Jan., 17:00: ✅ 1 · 🤔 1 · ❌ 0" in tally.text
+    assert "Di 12.1. 17:00: ✅ 1 · 🤔 1 · ❌ 0" in tally.text
     assert "2 von 3 haben geantwortet." in tally.text
     assert tally.edited <= 2
     await world.tick(timedelta(days=11))

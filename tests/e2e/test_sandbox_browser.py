@@ -371,3 +371,156 @@ async def test_the_page_works_on_a_phone(tmp_path: Path) -> None:
         await expect(mine.locator(".text i")).to_have_text("bitte")
         await expect(mine.locator(".text")).to_have_text("Wichtig: bitte lesen")
         await screenshot(tab, tmp_path, "h18a-phone-bold-400.png")
+
+
+@pytest.fixture
+async def arabic_poll_url() -> AsyncIterator[str]:
+    """The sandbox with a date poll of Bildung open (sent by Jana through the bot) and Amira
+    (Arabic) having answered yes to the first date; its page on a free loopback port."""
+    sandbox = Sandbox(start=datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    await sandbox.start()
+    jana, amira = sandbox.emu.get_user(JANA), sandbox.emu.get_user(AMIRA)
+    await jana.send("/poll")
+    await sandbox.settle()
+    await jana.press("Bildung")
+    await sandbox.settle()
+    await jana.send("08.12.2026 17:00\n10.12.2026 17:00")
+    await sandbox.settle()
+    assert jana.last is not None
+    await jana.press(next(x for x in jana.last.button_labels if x.startswith("✅")))
+    await sandbox.settle()
+    poll = next(m for m in amira.bot_messages if "🗓" in m.text and m.buttons)
+    await amira.press("pv:y:1", message=poll)
+    await sandbox.settle()
+    server = PageServer(sandbox.emu, sandbox)
+    url = await server.start("127.0.0.1", 0)
+    try:
+        yield url
+    finally:
+        await server.stop()
+        await sandbox.stop()
+
+
+#: For each line of a message's text, the right edge of its last glyph, and the bubble's own
+#: right edge (the text box); a line that reads right to left ends at the right.
+LINE_EDGES = """(el) => {
+  const box = el.getBoundingClientRect();
+  const lines = new Map();
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const char = node.data[i];
+      if (char === "\\n" || /[\\u200e\\u200f\\u2066-\\u2069]/.test(char)) continue;
+      for (const rect of range.getClientRects()) {
+        const top = Math.round(rect.top);
+        const line = lines.get(top) || { left: Infinity, right: -Infinity, text: "" };
+        line.left = Math.min(line.left, rect.left);
+        line.right = Math.max(line.right, rect.right);
+        line.text += char;
+        lines.set(top, line);
+      }
+    }
+  }
+  return { left: box.left, right: box.right, lines: [...lines.values()] };
+}"""
+
+#: Where each mark and each digit of a tally line is drawn: [char, left, right].
+GLYPHS = """(el) => {
+  const found = [];
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const chars = [...node.data];
+    let offset = 0;
+    for (const char of chars) {
+      const range = document.createRange();
+      range.setStart(node, offset);
+      range.setEnd(node, offset + char.length);
+      offset += char.length;
+      if (!/[0-9]|\\u2705|\\u{1F914}|\\u274C/u.test(char)) continue;
+      const rect = range.getBoundingClientRect();
+      found.push([char, rect.left, rect.right, Math.round(rect.top)]);
+    }
+  }
+  return found;
+}"""
+
+
+#: For each "/command" in the text: is its slash drawn left of its first letter ("/help")?
+SLASHES_FIRST = """(el) => {
+  const found = [];
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.data.matchAll(/\\/([a-z])/g)) {
+      const slash = document.createRange();
+      slash.setStart(node, match.index);
+      slash.setEnd(node, match.index + 1);
+      const letter = document.createRange();
+      letter.setStart(node, match.index + 1);
+      letter.setEnd(node, match.index + 2);
+      found.push(slash.getBoundingClientRect().right <= letter.getBoundingClientRect().left + 1);
+    }
+  }
+  return found;
+}"""
+
+
+async def assert_right_aligned(message: Locator) -> None:
+    """Every line of the message's text ends at the right edge of its box."""
+    for _ in range(20):  # the page redraws the chat when something arrives: measure once still
+        edges = await message.locator(".text").evaluate(LINE_EDGES)
+        if edges["lines"]:
+            break
+        await asyncio.sleep(0.1)
+    assert edges["lines"], edges
+    for line in edges["lines"]:
+        assert edges["right"] - line["right"] < 4, (line, edges["right"])
+
+
+async def test_an_arabic_poll_reads_right_to_left(arabic_poll_url: str, tmp_path: Path) -> None:
+    """Amira's poll, /help and /mygroups in the browser: every line aligns right, each tally
+    mark sits beside its own count with ✅ rightmost (read first), the date buttons are
+    whole ("الثلاثاء 8/12") and the /commands read "/help", not "help/". Screenshots go to
+    GREMIUM_SANDBOX_SCREENSHOTS (a directory) when it is set. Planted: Lang without the LRI
+    around /commands fails at /help (every slash drawn right of its word)."""
+    expect.set_options(timeout=15_000)
+    async with playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        page = await browser.new_page(viewport={"width": 1100, "height": 900})
+        await page.goto(arabic_poll_url)
+        await page.wait_for_selector("body[data-ready]")
+        await open_chat(page, AMIRA)
+        poll = bot_messages(page).filter(has=page.locator(".kb")).last
+        await expect(poll.locator(".kb-button").first).to_have_text("\u200f1. الثلاثاء 8/12")
+        await assert_right_aligned(poll)
+        glyphs = await poll.locator(".text").evaluate(GLYPHS)
+        first_row = sorted(
+            (g for g in glyphs if g[3] == min(g[3] for g in glyphs if g[0] == "✅")),
+            key=lambda g: -g[2],
+        )  # the first tally line, right to left
+        tally = [g[0] for g in first_row if g[0] in "✅🤔❌" or g[0].isdigit()]
+        assert tally == ["✅", "1", "🤔", "0", "❌", "0"], first_row  # mark, then its count
+        for button in await poll.locator(".kb-button").all():  # none is cut off
+            assert await button.evaluate("(b) => b.scrollWidth <= b.clientWidth + 1")
+        await page.screenshot(path=str(tmp_path / "arabic-poll.png"))
+
+        await write(page, "/help")
+        await expect(bot_messages(page).last).to_contain_text("/forgetme")
+        await assert_right_aligned(bot_messages(page).last)
+        slashes = await bot_messages(page).last.locator(".text").evaluate(SLASHES_FIRST)
+        assert len(slashes) >= 11 and all(slashes), slashes  # "/help", never "help/"
+        await page.screenshot(path=str(tmp_path / "arabic-help.png"))
+
+        await write(page, "/mygroups")
+        await expect(bot_messages(page).last).to_contain_text("Bildung")
+        await assert_right_aligned(bot_messages(page).last)
+        await page.screenshot(path=str(tmp_path / "arabic-mygroups.png"))
+        await browser.close()
+    if target := os.environ.get("GREMIUM_SANDBOX_SCREENSHOTS"):
+        for name in ("arabic-poll.png", "arabic-help.png", "arabic-mygroups.png"):
+            await asyncio.to_thread(shutil.copy, tmp_path / name, Path(target) / name)

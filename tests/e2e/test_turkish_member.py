@@ -52,7 +52,7 @@ async def test_turkish_member_joins_votes_and_gets_the_meeting_in_turkish(world:
 
     await ayse.press("pv:y:1", message=poll)
     await world.settle()
-    assert ayse.callback_answers[-1].text == "Kaydedildi: 8 Ara Sal, 17:00 için ✅"
+    assert ayse.callback_answers[-1].text == "Kaydedildi: 8 Ara Sal 17:00 için ✅"
     await world.tick(datetime(2026, 12, 4, 17, 1, tzinfo=UTC) - world.clock.now())
 
     notice = next(m for m in ayse.chat if m.document is not None)
