@@ -67,7 +67,7 @@ check: lint test test-release ## Everything CI runs: lint and tests
 
 i18n: $(STAMP) ## Re-extract messages and update the catalogues under locales/
 	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords GremiumError --keywords lazy --keywords lazy_plural:1,2 --output-file locales/gremium.pot --project Gremium --add-comments TRANSLATORS: --sort-output --no-location --width 99 .
-	$(BIN)/pybabel update --domain gremium --input-file locales/gremium.pot --output-dir locales --no-fuzzy-matching --width 99
+	$(BIN)/pybabel update --domain gremium --input-file locales/gremium.pot --output-dir locales --no-fuzzy-matching --ignore-obsolete --width 99
 	$(BIN)/python tools/fill_english.py
 	$(BIN)/pybabel compile --domain gremium --directory locales --statistics
 

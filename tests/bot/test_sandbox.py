@@ -370,7 +370,9 @@ async def test_next_step_plays_a_whole_meeting_cycle(sandbox: Sandbox) -> None:
         if step.what.startswith("reminder about the meeting"):
             break
         await sandbox.jump("next")
-        poll = next((m for m in amira.bot_messages if m.text.startswith("🗓 Bildung")), None)
+        poll = next(
+            (m for m in amira.bot_messages if strip_bidi(m.text).startswith("🗓 Bildung")), None
+        )
         if poll is not None and not voted:
             await amira.press("✅", message=poll.message_id)  # yes to the first date
             await sandbox.settle()
@@ -388,7 +390,7 @@ async def test_next_step_plays_a_whole_meeting_cycle(sandbox: Sandbox) -> None:
     assert any(
         "Bildung" in m.text and "Zeit, das nächste Treffen" in m.text for m in jana.bot_messages
     )
-    poll = next(m for m in amira.bot_messages if m.text.startswith("🗓 Bildung"))
+    poll = next(m for m in amira.bot_messages if strip_bidi(m.text).startswith("🗓 Bildung"))
     assert "Rathaus Herne" in poll.text
     assert "الاثنين" in poll.text and "الأربعاء" in poll.text  # Monday and Wednesday
     notice = next(m for m in amira.bot_messages if m.document is not None)

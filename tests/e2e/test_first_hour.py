@@ -35,7 +35,7 @@ async def test_schedule_with_only_a_group_shows_and_keeps(world: World) -> None:
     jana = await consented(world, 7201, "Jana", language="de", username="jana")
     await world.send(admin, "/addcoordinator bildung @jana")
     shown = await world.send(jana, "/schedule bildung")
-    assert shown.text.startswith("Treffen-Rhythmus")
+    assert shown.text.startswith("Rhythmus der Treffen")
     assert "/schedule bildung meetings=3 weekdays=Di,Do time=16:00-19:00" in shown.text
     assert "Gespeichert" not in shown.text
     async with world.sessionmaker() as session:

@@ -81,7 +81,7 @@ async def test_choice_before_consent_is_kept_at_consent(world: World) -> None:
     greeting comes again in English, nothing is stored until they agree, then English stays."""
     cleo = world.emu.user(6003, "Cléo", language_code="fr")
     welcome = await world.send(cleo, "/start")
-    assert welcome.text.startswith("Hallo Cléo!")
+    assert welcome.text.startswith("Guten Tag, Cléo!")
     assert welcome.text.endswith("🌐 /language")
     await world.send(cleo, "/language")
     await world.press(cleo, "English")

@@ -98,7 +98,7 @@ async def test_german_is_the_default_language(world: World) -> None:
     """A user whose language the bot does not speak is answered in German."""
     dan = world.emu.user(1004, "Dan", language_code="fr")
     welcome = await world.send(dan, "/start")
-    assert welcome.text.startswith("Hallo Dan!")
+    assert welcome.text.startswith("Guten Tag, Dan!")
     assert welcome.buttons == [[("✅ Ich stimme zu", "c:")]]
     listing = await world.press(dan, "✅ Ich stimme zu")
     assert "Bildung — 0 Mitglieder" in listing.text

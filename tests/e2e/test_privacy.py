@@ -132,12 +132,12 @@ async def test_forgetme_leaves_nothing_personal(world: World) -> None:
     assert len(await traces(world.sessionmaker, person)) > 10
 
     question = await world.send(zeynep, "/forgetme")
-    assert question.text.startswith("Möchtest du, dass ich alle deine Daten lösche?")
+    assert question.text.startswith("Möchten Sie, dass ich alle Ihre Daten lösche?")
     assert question.button_labels == ["🗑 Ja, meine Daten löschen", "Abbrechen"]
     done = await world.press(zeynep, "🗑 Ja, meine Daten löschen")
     assert done.text == (
-        "Erledigt: Ich habe alle deine Daten gelöscht. Wenn du wiederkommen möchtest, "
-        "sende /start."
+        "Erledigt: Ich habe alle Ihre Daten gelöscht. Wenn Sie wiederkommen möchten, "
+        "senden Sie /start."
     )
     assert done.buttons == []
     assert await traces(world.sessionmaker, person) == []

@@ -386,7 +386,7 @@ CHECKS: dict[str, Callable[[Catalog, str], list[Problem]]] = {
     "date frame": preposition_problems,
 }
 #: Known until h19b's catalogue review is merged; strict, so the mark must go then.
-AWAITING_REVIEW = {("uk", "date frame"), ("ru", "date frame")}
+AWAITING_REVIEW: set[tuple[str, str]] = set()
 
 
 @pytest.mark.parametrize(
