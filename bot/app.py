@@ -29,7 +29,7 @@ from handlers.menus import refresh_admin_menus, register_default_menus
 from handlers.polls.refresh import PollRefresher
 from runtime.ballots import BallotBox
 from runtime.health import Runtime
-from runtime.leadership import STOP_GRACE, Leadership
+from runtime.leadership import Leadership
 from runtime.outbox import Dispatcher
 from runtime.throttle import EditThrottle
 from storage import groups as group_repo
@@ -134,16 +134,17 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
         paid_broadcast=settings.paid_broadcast,
         on_delivered=bd.reports.delivered,
         on_failure=lambda what: bd.runtime.record_error(bd.clock.now(), what),
+        # On SQLite the instance lock dies with its process: whoever leads next is alone and
+        # takes back every claim at once. On PostgreSQL only claims whose lease ran out.
+        exclusive=not settings.database_url.startswith("postgresql"),
     )
     planned = await plan_all(bd)
     log.info("meeting cadence: %d groups have a planned next step", planned)
     # Only the holder of the instance lock sends and sweeps; every instance answers updates.
-    # On PostgreSQL a deposed leader may still be finishing sends, hence the takeover grace.
-    postgres = settings.database_url.startswith("postgresql")
-    grace = settings.leader_check_seconds + STOP_GRACE if postgres else 0.0
+    # A deposed leader may still be finishing sends: their claims' leases keep them its own.
     bd.leadership = Leadership(
         instance_lock(settings.database_url),
-        LeaderWork(bd, app.job_queue, takeover_grace=grace),
+        LeaderWork(bd, app.job_queue),
         interval=settings.leader_check_seconds,
     )
     await bd.leadership.start()

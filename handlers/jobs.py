@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,7 +17,6 @@ from handlers.polls.flow import close_poll, remind
 from handlers.privacy.commands import retention_sweep
 from storage import meetings as meeting_repo
 from storage import polls as poll_repo
-from storage import status as status_repo
 from storage import tasks
 from storage.models import DueTask, PollStatus, TaskKind
 
@@ -77,10 +75,11 @@ async def run_due_tasks(bd: BotData) -> int:
 
 async def sweep(bd: BotData) -> None:
     """Do all due work once. Idempotent: running it twice, or late, does each thing once."""
+    reclaimed = await bd.dispatcher.reclaim()  # claims whose dispatcher died
     released = await release_due(bd)
     done = await run_due_tasks(bd)
     await retention_sweep(bd)
-    if released or done:
+    if released or done or reclaimed:
         bd.dispatcher.wake()
         log.info("sweep: %d announcements released, %d tasks done", released, done)
 
@@ -91,48 +90,28 @@ async def sweep_job(context: Context) -> None:
 
 
 class LeaderWork:
-    """The leader's share: the outbox dispatcher, the delivery reports and the sweep."""
+    """The leader's share: the outbox dispatcher, the delivery reports and the sweep.
 
-    def __init__(
-        self, bd: BotData, job_queue: JobQueue[Any] | None, *, takeover_grace: float
-    ) -> None:
+    A new leader starts its dispatcher at once: claims an old leader still works on keep
+    their lease, and only expired ones are taken back (``Dispatcher.reclaim``, each sweep)."""
+
+    def __init__(self, bd: BotData, job_queue: JobQueue[Any] | None) -> None:
         self.bd = bd
         self.job_queue = job_queue
-        self.takeover_grace = takeover_grace
-        self._delayed: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Start the sweep and the reports now, and the dispatcher now or after the grace."""
+        """Start the sweep, the reports and the dispatcher."""
         if self.job_queue is not None:
             self.job_queue.run_repeating(
                 sweep_job, interval=SWEEP_INTERVAL, first=1, name=SWEEP_JOB
             )
         self.bd.reports.start()
-        async with self.bd.sessionmaker() as session:
-            in_flight = await status_repo.count_in_flight(session)
-        if in_flight and self.takeover_grace > 0:
-            log.warning(
-                "leadership: %d deliveries were in flight; sending them again in %.0f s",
-                in_flight,
-                self.takeover_grace,
-            )
-            self._delayed = asyncio.create_task(self._start_dispatcher_later())
-        else:
-            await self.bd.dispatcher.start()
+        await self.bd.dispatcher.start()
 
     async def stop(self) -> None:
         """Stop the sweep, the dispatcher (letting sends under way finish) and the reports."""
         if self.job_queue is not None:
             for job in self.job_queue.get_jobs_by_name(SWEEP_JOB):  # none once the queue stopped
                 job.schedule_removal()
-        if self._delayed is not None and not self._delayed.done():
-            self._delayed.cancel()
-            await asyncio.gather(self._delayed, return_exceptions=True)
-        else:
-            await self.bd.dispatcher.stop()
-        self._delayed = None
+        await self.bd.dispatcher.stop()
         await self.bd.reports.stop()
-
-    async def _start_dispatcher_later(self) -> None:
-        await asyncio.sleep(self.takeover_grace)
-        await self.bd.dispatcher.start()
