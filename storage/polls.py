@@ -235,6 +235,36 @@ async def list_polls(
     return list(result.all())
 
 
+async def lock_poll(session: AsyncSession, *, poll_id: int, share: bool = False) -> Poll | None:
+    """The poll as committed now, its row locked until the transaction ends: exclusively
+    (``FOR UPDATE``: closing) or shared (``FOR SHARE``: voting, so many votes go on at once
+    but none while a close is under way, and no close while a vote is). SQLite has no row
+    locks; it serialises writing transactions as a whole."""
+    result = await session.exec(
+        select(Poll)
+        .where(col(Poll.id) == poll_id)
+        .with_for_update(read=share)
+        .execution_options(populate_existing=True)
+    )
+    return result.first()
+
+
+async def freeze_open_poll(
+    session: AsyncSession, *, poll_id: int, now: datetime
+) -> tuple[Poll, dict[int, Count]] | None:
+    """Close the poll for voting: lock it, and if it is still open, store each option's
+    counts and the closing time; None when it is not open (any more). A vote is either in
+    the counts or, once this transaction commits, sees the poll closed (see
+    :func:`lock_poll`)."""
+    poll = await lock_poll(session, poll_id=poll_id)
+    if poll is None or poll.status != PollStatus.OPEN:
+        return None
+    counts = await freeze_counts(session, poll=poll)
+    poll.closed_at = now
+    session.add(poll)
+    return poll, counts
+
+
 async def freeze_counts(session: AsyncSession, *, poll: Poll) -> dict[int, Count]:
     """Store each option's counts on the option, so they outlive the per-member votes."""
     table = await counts(session, poll=poll)
