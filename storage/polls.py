@@ -166,6 +166,32 @@ async def answers_of(session: AsyncSession, *, poll_id: int, member_id: int) -> 
     return dict(result.all())
 
 
+async def copy_states(
+    session: AsyncSession, *, poll_id: int, member_ids: Sequence[int]
+) -> dict[int, tuple[str | None, dict[int, str]]]:
+    """For each member, their language and their answers on the poll (option -> answer),
+    read in two statements: what drawing their copy of the poll needs."""
+    states: dict[int, tuple[str | None, dict[int, str]]] = {}
+    ids = sorted(set(member_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        languages = await session.exec(
+            select(Member.id, Member.language).where(col(Member.id).in_(chunk))
+        )
+        for member_id, language in languages.all():
+            if member_id is not None:
+                states[member_id] = (language, {})
+        votes = await session.exec(
+            select(Vote.member_id, Vote.option_id, Vote.answer).where(
+                Vote.poll_id == poll_id, col(Vote.member_id).in_(chunk)
+            )
+        )
+        for member_id, option_id, answer in votes.all():
+            if member_id in states:
+                states[member_id][1][option_id] = answer
+    return states
+
+
 async def counts(session: AsyncSession, *, poll: Poll) -> dict[int, Count]:
     """Yes / maybe / no per option, counting only people who are members of the group now."""
     assert poll.id is not None
