@@ -22,7 +22,7 @@ from domain.clock import Clock
 from domain.delivery import Limits
 from domain.i18n import Translator
 from handlers.announcements.release import ReportUpdater
-from handlers.cadence.steps import ensure_rhythms, plan_all
+from handlers.cadence.steps import ensure_rhythms
 from handlers.context import CONTEXT_TYPES, BotData
 from handlers.jobs import LeaderWork
 from handlers.menus import refresh_admin_menus, register_default_menus
@@ -138,8 +138,8 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
         # takes back every claim at once. On PostgreSQL only claims whose lease ran out.
         exclusive=not settings.database_url.startswith("postgresql"),
     )
-    planned = await plan_all(bd)
-    log.info("meeting cadence: %d groups have a planned next step", planned)
+    # Groups whose rhythm has no next step yet are planned by the sweep, not here: a start
+    # with many groups does not wait for them, and steps planned before stay as they were.
     # Only the holder of the instance lock sends and sweeps; every instance answers updates.
     # A deposed leader may still be finishing sends: their claims' leases keep them its own.
     bd.leadership = Leadership(

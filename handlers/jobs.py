@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.ext import JobQueue
 
 from handlers.announcements.release import release_due
-from handlers.cadence.steps import open_step, review_step
+from handlers.cadence.steps import open_step, plan_unplanned, review_step
 from handlers.context import BotData, Context
 from handlers.meetings.flow import remind_meeting
 from handlers.polls.flow import close_poll, remind
@@ -77,11 +77,14 @@ async def sweep(bd: BotData) -> None:
     """Do all due work once. Idempotent: running it twice, or late, does each thing once."""
     reclaimed = await bd.dispatcher.reclaim()  # claims whose dispatcher died
     released = await release_due(bd)
+    planned = await plan_unplanned(bd)  # rhythms without a next step (e.g. new at start)
     done = await run_due_tasks(bd)
     await retention_sweep(bd)
     if released or done or reclaimed:
         bd.dispatcher.wake()
         log.info("sweep: %d announcements released, %d tasks done", released, done)
+    if planned:
+        log.info("meeting cadence: %d groups have a planned next step", planned)
 
 
 async def sweep_job(context: Context) -> None:
