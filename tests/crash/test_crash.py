@@ -397,4 +397,6 @@ def test_the_in_flight_bound_has_two_sides() -> None:
     assert _in_flight_at_a_kill(kill - timedelta(seconds=1), after, [kill])
     assert not _in_flight_at_a_kill(kill - timedelta(minutes=3), after, [kill])
     assert not _in_flight_at_a_kill(kill + timedelta(seconds=1), after, [kill])
-    assert not _in_flight_at_a_kill(kill - timedelta(seconds=1), kill - timedelta(seconds=0.5), [kill])
+    assert not _in_flight_at_a_kill(
+        kill - timedelta(seconds=1), kill - timedelta(seconds=0.5), [kill]
+    )
