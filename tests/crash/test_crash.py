@@ -307,8 +307,9 @@ async def test_killed_at_random_points_nothing_lost_nothing_twice(
     """Kill, restart, many times; every message arrives, once unless in flight at a kill.
 
     Planted bug it catches: every message sent before a kill is sent again at the restart
-    (e.g. the outbox taking back 'sent' rows with the claims); such duplicates were sent
-    long before the kill, which the in-flight bound refuses."""
+    (the outbox taking back its 'sent' rows, parts and message ids cleared, with the claims):
+    such duplicates were first sent long before a kill, which the in-flight bound refuses
+    (the old one-sided check let this pass with "0 duplicates not around a kill")."""
     emu = Emulator()
     await emu.start()
     config = write_config(
