@@ -1,10 +1,11 @@
 """Cadence: start-up with 1,000 groups, each with a meeting rhythm and its planned steps (review
 and opening as due tasks), and the scheduler's work with 10 and with 1,000 members per group.
 
-The bot runs as `gremium run` in its own process: its first start plans every group; the time
-to a running bot and its resident memory are taken at the second start, when the steps are
-already pending. Then, in this process on the same database with a clock at a Tuesday
-morning: planning every group afresh (as each start does), one sweep's share of the due review
+The bot runs as `gremium run` in its own process: its first sweeps plan every group (the start
+does not wait for that); the time to a running bot and its resident memory are taken at the
+second start, when the steps are already pending. Then, in this process on the same database
+with a clock at a Tuesday morning: planning every group afresh (as the sweep does, in
+batches, for rhythms without a next step), one sweep's share of the due review
 steps (drafting each group's next poll), and the periodic sweep with nothing due: its look at
 the schedule and its retention pass, timed apart. None of it may grow with the number of
 members. Every member is in ten groups.
@@ -13,6 +14,7 @@ members. Every member is in ten groups.
 from __future__ import annotations
 
 import asyncio
+import math
 import statistics
 import tempfile
 import time
@@ -42,8 +44,9 @@ from domain.cadence import Rhythm
 from domain.clock import FakeClock
 from handlers.announcements.release import release_due
 from handlers.jobs import run_due_tasks
-from handlers.meetings.rhythm import new_rhythm_row, plan_all, store_rhythm
+from handlers.meetings.rhythm import KINDS, new_rhythm_row, plan_unplanned, store_rhythm
 from handlers.privacy.commands import retention_sweep
+from storage import rhythms as rhythm_repo
 from storage.db import SessionMaker
 from storage.models import DueTask, GroupRhythm, Poll
 
@@ -52,6 +55,8 @@ SWEEPS = 5
 SHARED = 10
 #: How much more the scheduler may take with 100× the members (noise, not growth).
 GROWTH = 1.5
+#: Seconds to a running bot with 1,000 groups at most.
+START_TARGET = 2.0
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,12 @@ async def start_up(sizes: Sizes) -> list[Row]:
     large = await _measure(sizes.groups, sizes.members_large)
     g = count(sizes.groups)
     rows = [
-        Row.info(
+        Row.judged(
             f"Start-up with {g} groups and their pending steps, {count(m.members)} members each",
             f"{m.restart:.1f} s to a running bot (first start: {m.first_start:.1f} s); "
             f"{m.rss:.0f} MiB resident; {count(m.pending)} steps pending",
+            f"≤ {START_TARGET:g} s",
+            m.restart <= START_TARGET,
         )
         for m in (small, large)
     ]
@@ -90,7 +97,7 @@ async def start_up(sizes: Sizes) -> list[Row]:
             f"Scheduler, {g} groups: {count(small.members)} vs {count(large.members)} "
             "members per group",
             f"sweep with nothing due {ms(small.sweep)} vs {ms(large.sweep)}; planning every "
-            f"group at start {ms(small.planning)} vs {ms(large.planning)}",
+            f"group (the sweep's batches) {ms(small.planning)} vs {ms(large.planning)}",
             f"does not grow with members (≤ ×{GROWTH})",
             scheduler <= GROWTH,
         )
@@ -126,6 +133,7 @@ async def _measure(groups: int, members: int) -> StartUp:
             bot = Bot(url, emu, Path(tmp))
             try:
                 first = await bot.start(timeout=600)
+                await _until_planned(url)  # the first sweeps plan every group
                 await bot.stop()
                 restart = await bot.start(timeout=600)
                 async with sessions(url) as sm:
@@ -138,7 +146,7 @@ async def _measure(groups: int, members: int) -> StartUp:
             await _unplan(sm)
             bd = outside_bot_data(sm, clock=FakeClock(MORNING), admins=frozenset({ADMIN_ID}))
             began = time.perf_counter()
-            await plan_all(bd)  # fresh rhythms: each group's review is due now
+            await plan_unplanned(bd, budget=math.inf)  # fresh rhythms: each review is due now
             planning = time.perf_counter() - began
             began = time.perf_counter()
             steps = await run_due_tasks(bd)  # one sweep's share of them
@@ -189,6 +197,16 @@ async def _prepare(url: str, groups: int, members: int) -> None:
             for k in range(members)
         )
         await add_memberships(sm, pairs, now=MORNING)
+
+
+async def _until_planned(url: str, timeout: float = 300.0) -> None:
+    """Wait until no group's rhythm is without a next step."""
+    async with sessions(url) as sm, asyncio.timeout(timeout):
+        while True:
+            async with sm() as session:
+                if not await rhythm_repo.unplanned_groups(session, kinds=KINDS, limit=1):
+                    return
+            await asyncio.sleep(0.5)
 
 
 async def _unplan(sm: SessionMaker) -> None:

@@ -27,6 +27,7 @@ SCENARIOS: dict[str, Scenario] = {
     "unlimited": broadcast.unlimited,
     "crash": crash.crash_test,
     "votes": votes.vote_storm,
+    "converge": votes.tally_convergence,
     "cadence": cadence.start_up,
     "flood": flood.flood,
 }

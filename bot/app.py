@@ -25,13 +25,13 @@ from handlers import errors
 from handlers.announcements.reports import ReportUpdater
 from handlers.context import BotData
 from handlers.jobs import LeaderWork
-from handlers.meetings.rhythm import ensure_rhythms, plan_all
+from handlers.meetings.rhythm import ensure_rhythms
 from handlers.menus import refresh_admin_menus, register_default_menus
 from handlers.polls.refresh import PollRefresher
 from handlers.services import Services
 from runtime.ballots import BallotBox
 from runtime.health import Runtime
-from runtime.leadership import STOP_GRACE, Leadership
+from runtime.leadership import Leadership
 from runtime.outbox import Dispatcher
 from runtime.throttle import EditThrottle
 from storage import groups as group_repo
@@ -142,18 +142,13 @@ def bot_data(
         paid_broadcast=settings.paid_broadcast,
         on_delivered=reports.delivered,
         on_failure=lambda what: core.runtime.record_error(clock.now(), what),
+        # On SQLite the instance lock dies with its process: whoever leads next is alone and
+        # takes back every claim at once. On PostgreSQL only claims whose lease ran out.
+        exclusive=not settings.database_url.startswith("postgresql"),
     )
     # Only the holder of the instance lock sends and sweeps; every instance answers updates.
-    # On PostgreSQL a deposed leader may still be finishing sends, hence the takeover grace.
-    postgres = settings.database_url.startswith("postgresql")
-    grace = settings.leader_check_seconds + STOP_GRACE if postgres else 0.0
-    work = LeaderWork(
-        sessionmaker=sessionmaker,
-        dispatcher=dispatcher,
-        reports=reports,
-        job_queue=jobs,
-        takeover_grace=grace,
-    )
+    # A deposed leader may still be finishing sends: their claims' leases keep them its own.
+    work = LeaderWork(dispatcher=dispatcher, reports=reports, job_queue=jobs)
     return BotData(
         **core.values(),
         dispatcher=dispatcher,
@@ -187,8 +182,8 @@ async def _post_init(settings: Settings, app: GremiumApp) -> None:
         counted_from=settings.cadence_counted_from,
     )
     bd.refresher.start()
-    planned = await plan_all(bd)
-    log.info("meeting cadence: %d groups have a planned next step", planned)
+    # Groups whose rhythm has no next step yet are planned by the sweep, not here: a start
+    # with many groups does not wait for them, and steps planned before stay as they were.
     await bd.leadership.start()
     if not bd.leadership.is_leader:
         log.info("standby: another instance leads; answering updates only")

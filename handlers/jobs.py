@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,14 +14,13 @@ from handlers.announcements.reports import ReportUpdater
 from handlers.cadence.steps import open_step, review_step
 from handlers.context import BotData, Context
 from handlers.meetings.flow import remind_meeting
+from handlers.meetings.rhythm import plan_unplanned
 from handlers.polls.flow import close_poll, remind
 from handlers.privacy.commands import retention_sweep
 from runtime.outbox import Dispatcher
 from storage import meetings as meeting_repo
 from storage import polls as poll_repo
-from storage import status as status_repo
 from storage import tasks
-from storage.db import SessionMaker
 from storage.models import DueTask, PollStatus, TaskKind
 
 log = logging.getLogger(__name__)
@@ -80,12 +78,16 @@ async def run_due_tasks(bd: BotData) -> int:
 
 async def sweep(bd: BotData) -> None:
     """Do all due work once. Idempotent: running it twice, or late, does each thing once."""
+    reclaimed = await bd.dispatcher.reclaim()  # claims whose dispatcher died
     released = await release_due(bd)
+    planned = await plan_unplanned(bd)  # rhythms without a next step (e.g. new at start)
     done = await run_due_tasks(bd)
     await retention_sweep(bd)
-    if released or done:
+    if released or done or reclaimed:
         bd.dispatcher.wake()
         log.info("sweep: %d announcements released, %d tasks done", released, done)
+    if planned:
+        log.info("meeting cadence: %d groups have a planned next step", planned)
 
 
 async def sweep_job(context: Context) -> None:
@@ -94,56 +96,35 @@ async def sweep_job(context: Context) -> None:
 
 
 class LeaderWork:
-    """The leader's share: the outbox dispatcher, the delivery reports and the sweep."""
+    """The leader's share: the outbox dispatcher, the delivery reports and the sweep.
+
+    A new leader starts its dispatcher at once: claims an old leader still works on keep
+    their lease, and only expired ones are taken back (``Dispatcher.reclaim``, each sweep)."""
 
     def __init__(
         self,
         *,
-        sessionmaker: SessionMaker,
         dispatcher: Dispatcher,
         reports: ReportUpdater,
         job_queue: JobQueue[Any] | None,
-        takeover_grace: float,
     ) -> None:
-        self.sessionmaker = sessionmaker
         self.dispatcher = dispatcher
         self.reports = reports
         self.job_queue = job_queue
-        self.takeover_grace = takeover_grace
-        self._delayed: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Start the sweep and the reports now, and the dispatcher now or after the grace."""
+        """Start the sweep, the reports and the dispatcher."""
         if self.job_queue is not None:
             self.job_queue.run_repeating(
                 sweep_job, interval=SWEEP_INTERVAL, first=1, name=SWEEP_JOB
             )
         self.reports.start()
-        async with self.sessionmaker() as session:
-            in_flight = await status_repo.count_in_flight(session)
-        if in_flight and self.takeover_grace > 0:
-            log.warning(
-                "leadership: %d deliveries were in flight; sending them again in %.0f s",
-                in_flight,
-                self.takeover_grace,
-            )
-            self._delayed = asyncio.create_task(self._start_dispatcher_later())
-        else:
-            await self.dispatcher.start()
+        await self.dispatcher.start()
 
     async def stop(self) -> None:
         """Stop the sweep, the dispatcher (letting sends under way finish) and the reports."""
         if self.job_queue is not None:
             for job in self.job_queue.get_jobs_by_name(SWEEP_JOB):  # none once the queue stopped
                 job.schedule_removal()
-        if self._delayed is not None and not self._delayed.done():
-            self._delayed.cancel()
-            await asyncio.gather(self._delayed, return_exceptions=True)
-        else:
-            await self.dispatcher.stop()
-        self._delayed = None
+        await self.dispatcher.stop()
         await self.reports.stop()
-
-    async def _start_dispatcher_later(self) -> None:
-        await asyncio.sleep(self.takeover_grace)
-        await self.dispatcher.start()

@@ -4,11 +4,12 @@ The leader is the holder of the instance lock (:mod:`storage.locks`). It runs th
 dispatcher, the delivery reports and the periodic sweep; standbys only answer updates and try
 to take the lock every few seconds. A leader that finds its lock gone steps down at once.
 
-Taking over: rows a dead leader left claimed ('sending') are sent again by the new one. A
-leader that merely lost its lock connection may still be finishing such sends; it notices
-within one check and stops within the dispatcher's stop grace, so a new leader that finds rows
-in flight waits that long before starting its dispatcher (the sweep starts at once: its work
-is claimed row by row and done exactly once whoever runs it).
+Taking over: every outbox claim has an owner and a lease (see :mod:`runtime.outbox`). A
+leader that merely lost its lock connection may still be finishing sends; it keeps renewing
+the leases of what it holds until it has stopped, so the new leader, which starts at once,
+takes back only the claims whose lease ran out (a dead leader's) and never sends a message
+the old one is sending. The sweep's work is claimed row by row and done exactly once whoever
+runs it.
 """
 
 from __future__ import annotations
@@ -20,9 +21,6 @@ from typing import Protocol
 from storage.locks import InstanceLock
 
 log = logging.getLogger(__name__)
-
-#: Seconds the dispatcher's stop waits for sends under way (see ``Dispatcher.stop``), plus slack.
-STOP_GRACE = 6.0
 
 
 class Work(Protocol):

@@ -70,8 +70,8 @@ class BallotContext:
 async def ballot_context(
     session: AsyncSession, *, telegram_ids: Sequence[int], option_ids: Sequence[int]
 ) -> BallotContext:
-    """The voters, the options they pressed, those options' polls and groups, and which of
-    the voters belong to which of the groups."""
+    """The voters, the options they pressed, those options' polls (share-locked until the
+    transaction ends) and groups, and which of the voters belong to which of the groups."""
     # Two statements: the options with their polls and groups, then the voters, each with
     # the memberships they hold in those groups.
     found = (
@@ -80,6 +80,10 @@ async def ballot_context(
             .join(Poll, col(Poll.id) == col(PollOption.poll_id))
             .join(Group, col(Group.id) == col(Poll.group_id))
             .where(col(PollOption.id).in_(set(option_ids)))
+            # Shared locks on the polls: a close (FOR UPDATE) waits for this batch, and this
+            # batch reads a poll a close is under way on only once the close committed.
+            .with_for_update(read=True, of=Poll)
+            .execution_options(populate_existing=True)
         )
     ).all()
     options = {o.id: o for o, _, _ in found if o.id is not None}

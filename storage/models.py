@@ -204,6 +204,10 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(String(256)))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    #: The dispatcher that claimed the row ('sending'), and until when its claim holds: it
+    #: renews the lease while it works; a claim whose lease ran out is taken back by the sweep.
+    claimed_by: str | None = Field(default=None, sa_column=Column(String(64)))
+    lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class PollStatus(enum.StrEnum):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -117,8 +117,16 @@ async def enqueue_many(
     return len(rows)
 
 
-async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list[Delivery]:
-    """Mark up to ``limit`` due rows as being sent and return them (urgent ones first)."""
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    owner: str = "",
+    lease_until: datetime | None = None,
+) -> list[Delivery]:
+    """Mark up to ``limit`` due rows as being sent by ``owner`` until ``lease_until`` and
+    return them (urgent ones first)."""
     stmt = (
         select(Delivery)
         .where(Delivery.status == DeliveryStatus.PENDING, col(Delivery.not_before) <= now)
@@ -132,11 +140,53 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> list
         await session.exec(
             update(Delivery)
             .where(col(Delivery.id).in_([r.id for r in rows]))
-            .values(status=DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.SENDING, claimed_by=owner, lease_until=lease_until)
         )
         for row in rows:
             row.status = DeliveryStatus.SENDING
+            row.claimed_by, row.lease_until = owner, lease_until
     return rows
+
+
+async def renew(
+    session: AsyncSession, *, owner: str, delivery_ids: Sequence[int], lease_until: datetime
+) -> set[int]:
+    """Extend ``owner``'s lease on the given rows; returns those it still holds (a row whose
+    lease ran out may have been taken back meanwhile)."""
+    held: set[int] = set()
+    ids = list(delivery_ids)
+    for start in range(0, len(ids), CHUNK):
+        result = await session.exec(
+            update(Delivery)
+            .where(
+                col(Delivery.id).in_(ids[start : start + CHUNK]),
+                col(Delivery.status) == DeliveryStatus.SENDING,
+                col(Delivery.claimed_by) == owner,
+            )
+            .values(lease_until=lease_until)
+            .returning(col(Delivery.id))
+        )
+        held.update(int(i) for i in result.scalars())
+    return held
+
+
+async def reclaim_expired(
+    session: AsyncSession, *, now: datetime, keep: Sequence[int] = ()
+) -> int:
+    """Give back to the table the claims whose lease ran out (their dispatcher died, lost the
+    database, or dropped the row), except the rows in ``keep`` (the caller's own, still being
+    worked on). A claim without a lease (written before leases existed) counts as expired.
+    Returns how many."""
+    stmt = update(Delivery).where(
+        col(Delivery.status) == DeliveryStatus.SENDING,
+        or_(col(Delivery.lease_until).is_(None), col(Delivery.lease_until) < now),
+    )
+    if keep:
+        stmt = stmt.where(col(Delivery.id).not_in(list(keep)))
+    result = await session.exec(
+        stmt.values(status=DeliveryStatus.PENDING, claimed_by=None, lease_until=None)
+    )
+    return int(result.rowcount or 0)
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
@@ -160,21 +210,26 @@ async def held(session: AsyncSession, *, now: datetime) -> tuple[int, datetime |
 
 
 async def release_in_flight(session: AsyncSession) -> int:
-    """After a restart: rows left in 'sending' were in flight at the crash; send them again."""
+    """Every claim, whoever holds it, back to the table: only for a dispatcher that knows no
+    other one can be running (SQLite's instance lock outlives no process)."""
     result = await session.exec(
         update(Delivery)
         .where(col(Delivery.status) == DeliveryStatus.SENDING)
-        .values(status=DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.PENDING, claimed_by=None, lease_until=None)
     )
     return int(result.rowcount or 0)
 
 
-async def release(session: AsyncSession, *, delivery_ids: list[int]) -> None:
-    """Give claimed rows back to the table (their send never began)."""
+async def release(session: AsyncSession, *, delivery_ids: list[int], owner: str = "") -> None:
+    """Give rows ``owner`` claimed back to the table (their send never began)."""
     await session.exec(
         update(Delivery)
-        .where(col(Delivery.id).in_(delivery_ids), col(Delivery.status) == DeliveryStatus.SENDING)
-        .values(status=DeliveryStatus.PENDING)
+        .where(
+            col(Delivery.id).in_(delivery_ids),
+            col(Delivery.status) == DeliveryStatus.SENDING,
+            col(Delivery.claimed_by) == owner,
+        )
+        .values(status=DeliveryStatus.PENDING, claimed_by=None, lease_until=None)
     )
 
 
@@ -202,6 +257,8 @@ async def mark_sent(
             message_ids=message_ids,
             parts_sent=len(message_ids),
             last_error=None,
+            claimed_by=None,
+            lease_until=None,
         )
     )
 
@@ -223,6 +280,8 @@ async def mark_sent_many(
                 "message_ids": message_ids,
                 "parts_sent": len(message_ids),
                 "last_error": None,
+                "claimed_by": None,
+                "lease_until": None,
             }
             for delivery_id, message_ids in sent
         ],
@@ -246,6 +305,8 @@ async def mark_retry(
             not_before=not_before,
             last_error=error[:256],
             attempts=attempts,
+            claimed_by=None,
+            lease_until=None,
         )
     )
 
@@ -255,7 +316,9 @@ async def mark_failed(session: AsyncSession, *, delivery_id: int, error: str) ->
     await session.exec(
         update(Delivery)
         .where(col(Delivery.id) == delivery_id)
-        .values(status=DeliveryStatus.FAILED, last_error=error[:256])
+        .values(
+            status=DeliveryStatus.FAILED, last_error=error[:256], claimed_by=None, lease_until=None
+        )
     )
 
 
@@ -264,7 +327,12 @@ async def mark_chat_unreachable(session: AsyncSession, *, chat_id: int, now: dat
     result = await session.exec(
         update(Delivery)
         .where(col(Delivery.chat_id) == chat_id, col(Delivery.status).in_(OPEN))
-        .values(status=DeliveryStatus.UNREACHABLE, last_error="Forbidden")
+        .values(
+            status=DeliveryStatus.UNREACHABLE,
+            last_error="Forbidden",
+            claimed_by=None,
+            lease_until=None,
+        )
     )
     await session.exec(
         update(Member)

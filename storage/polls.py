@@ -157,6 +157,32 @@ async def answers_of(session: AsyncSession, *, poll_id: int, member_id: int) -> 
     return dict(result.all())
 
 
+async def copy_states(
+    session: AsyncSession, *, poll_id: int, member_ids: Sequence[int]
+) -> dict[int, tuple[str | None, dict[int, str]]]:
+    """For each member, their language and their answers on the poll (option -> answer),
+    read in two statements: what drawing their copy of the poll needs."""
+    states: dict[int, tuple[str | None, dict[int, str]]] = {}
+    ids = sorted(set(member_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        languages = await session.exec(
+            select(Member.id, Member.language).where(col(Member.id).in_(chunk))
+        )
+        for member_id, language in languages.all():
+            if member_id is not None:
+                states[member_id] = (language, {})
+        votes = await session.exec(
+            select(Vote.member_id, Vote.option_id, Vote.answer).where(
+                Vote.poll_id == poll_id, col(Vote.member_id).in_(chunk)
+            )
+        )
+        for member_id, option_id, answer in votes.all():
+            if member_id in states:
+                states[member_id][1][option_id] = answer
+    return states
+
+
 async def counts(session: AsyncSession, *, poll: Poll) -> dict[int, Count]:
     """Yes / maybe / no per option, counting only people who are members of the group now."""
     assert poll.id is not None
@@ -224,6 +250,36 @@ async def list_polls(
         stmt = stmt.where(col(Poll.group_id).in_(group_ids))
     result = await session.exec(stmt.order_by(col(Poll.id).desc()))
     return list(result.all())
+
+
+async def lock_poll(session: AsyncSession, *, poll_id: int, share: bool = False) -> Poll | None:
+    """The poll as committed now, its row locked until the transaction ends: exclusively
+    (``FOR UPDATE``: closing) or shared (``FOR SHARE``: voting, so many votes go on at once
+    but none while a close is under way, and no close while a vote is). SQLite has no row
+    locks; it serialises writing transactions as a whole."""
+    result = await session.exec(
+        select(Poll)
+        .where(col(Poll.id) == poll_id)
+        .with_for_update(read=share)
+        .execution_options(populate_existing=True)
+    )
+    return result.first()
+
+
+async def freeze_open_poll(
+    session: AsyncSession, *, poll_id: int, now: datetime
+) -> tuple[Poll, dict[int, Count]] | None:
+    """Close the poll for voting: lock it, and if it is still open, store each option's
+    counts and the closing time; None when it is not open (any more). A vote is either in
+    the counts or, once this transaction commits, sees the poll closed (see
+    :func:`lock_poll`)."""
+    poll = await lock_poll(session, poll_id=poll_id)
+    if poll is None or poll.status != PollStatus.OPEN:
+        return None
+    counts = await freeze_counts(session, poll=poll)
+    poll.closed_at = now
+    session.add(poll)
+    return poll, counts
 
 
 async def freeze_counts(session: AsyncSession, *, poll: Poll) -> dict[int, Count]:

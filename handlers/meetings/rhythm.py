@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -103,8 +104,30 @@ async def plan_group(session: AsyncSession, bd: Services, group: Group) -> Cycle
     return cycle
 
 
+#: Groups planned in one transaction by :func:`plan_unplanned`.
+PLAN_BATCH = 100
+
+
+async def plan_unplanned(bd: Services, *, budget: float = 5.0) -> int:
+    """Plan the groups whose rhythm has no pending step and no poll under way, in batches of
+    :data:`PLAN_BATCH`, until none is left or ``budget`` seconds passed (the next sweep goes
+    on); returns how many were planned. Run by the sweep, so a start with many groups does
+    not wait for their planning; steps planned before a restart stay as they were."""
+    planned = 0
+    started = monotonic()
+    while True:
+        async with bd.sessionmaker.begin() as session:
+            ids = await repo.unplanned_groups(session, kinds=KINDS, limit=PLAN_BATCH)
+            for group_id in ids:
+                group = await group_repo.get_group(session, group_id=group_id)
+                if group is not None and await plan_group(session, bd, group) is not None:
+                    planned += 1
+        if len(ids) < PLAN_BATCH or monotonic() - started >= budget:
+            return planned
+
+
 async def plan_all(bd: Services) -> int:
-    """Plan every group with a rhythm (at start-up); returns how many have a plan."""
+    """Plan every group with a rhythm afresh; returns how many have a plan."""
     planned = 0
     async with bd.sessionmaker.begin() as session:
         for row in await repo.list_rhythms(session):

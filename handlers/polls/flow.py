@@ -154,13 +154,16 @@ def _tallies(options: Sequence[PollOption], counts: dict[int, Count]) -> list[Op
 async def close_poll(session: AsyncSession, bd: BotData, poll: Poll) -> Meeting | None:
     """Close the poll: freeze the tally, then fix the winner or ask the coordinator to choose."""
     assert poll.id is not None
-    if poll.status != PollStatus.OPEN:
+    # The poll's row stays locked until this transaction ends: a vote racing the close is
+    # either in the counts or refused as too late, never "Saved" and left out.
+    frozen = await repo.freeze_open_poll(session, poll_id=poll.id, now=bd.clock.now())
+    if frozen is None:
         return None
+    poll, counts = frozen
+    assert poll.id is not None
     group = await group_repo.get_group(session, group_id=poll.group_id)
     assert group is not None
     options = await repo.list_options(session, poll_id=poll.id)
-    counts = await repo.freeze_counts(session, poll=poll)
-    poll.closed_at = bd.clock.now()
     bd.refresher.mark(poll.id)  # every copy shows the final tally, without buttons
     await tasks.cancel(session, kind=TaskKind.POLL_REMINDER, ref_id=poll.id)
     await tasks.cancel(session, kind=TaskKind.POLL_CLOSE, ref_id=poll.id)

@@ -65,7 +65,10 @@ async def _careful_vote(bd: BotData, user: User, data: VoteAction) -> Counted:
         actor = await load_actor(session, bd, user)
         member = actor.require_member()
         option = await repo.get_option(session, option_id=data.option_id)
-        poll = await repo.get_poll(session, poll_id=option.poll_id) if option else None
+        # Share-locked: a close waits for this vote, or this vote sees the poll closed.
+        poll = (
+            await repo.lock_poll(session, poll_id=option.poll_id, share=True) if option else None
+        )
         group = await group_repo.get_group(session, group_id=poll.group_id) if poll else None
         in_group = bool(
             poll

@@ -14,6 +14,7 @@ SQLite; `make soak` runs five seeds with more rounds and kills, on SQLite and Po
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import shutil
@@ -282,6 +283,14 @@ async def _cadence(run: Run) -> None:
     await run.quiet()
 
 
+def _in_flight_at_a_kill(earlier: datetime, again: datetime, kills: list[datetime]) -> bool:
+    """Whether a copy sent at ``earlier`` and again at ``again`` was in flight at a kill: a
+    kill came after the first send, at most :data:`IN_FLIGHT` after it, and before the
+    second. Both sides are bounded: a message sent long before a kill and sent again after
+    the restart is a duplicate of our making, not one in flight."""
+    return any(earlier <= k <= earlier + IN_FLIGHT and k <= again for k in kills)
+
+
 def _copies(emu: Emulator, chat_id: int, marker: str) -> list[datetime]:
     """When each copy of a message containing ``marker`` reached the chat (answered send)."""
     return [
@@ -298,7 +307,12 @@ def _copies(emu: Emulator, chat_id: int, marker: str) -> list[datetime]:
 async def test_killed_at_random_points_nothing_lost_nothing_twice(
     empty_database: str, tmp_path: Path, figures: Callable[[str], None], seed: int
 ) -> None:
-    """Kill, restart, many times; every message arrives, once unless in flight at a kill."""
+    """Kill, restart, many times; every message arrives, once unless in flight at a kill.
+
+    Planted bug it catches: every message sent before a kill is sent again at the restart
+    (the outbox taking back its 'sent' rows, parts and message ids cleared, with the claims):
+    such duplicates were first sent long before a kill, which the in-flight bound refuses
+    (the old one-sided check let this pass with "0 duplicates not around a kill")."""
     emu = Emulator()
     await emu.start()
     config = write_config(
@@ -349,10 +363,9 @@ async def _verify(run: Run) -> str:
             copies = _copies(run.emu, person.id, marker)
             assert copies, f"{marker!r} never reached {person.user.first_name}"
             delivered += 1
-            for extra in copies[1:]:
+            for earlier, extra in itertools.pairwise(copies):
                 duplicates += 1
-                first = copies[0]
-                assert any(first - IN_FLIGHT <= k and first <= k <= extra for k in kill_times), (
+                assert _in_flight_at_a_kill(earlier, extra, kill_times), (
                     f"{marker!r} reached {person.user.first_name} twice, not around a kill"
                 )
     async with run.sessionmaker() as session:
@@ -374,4 +387,20 @@ async def _verify(run: Run) -> str:
         f"{delivered} messages expected and delivered, {duplicates} duplicates (all in flight "
         f"at a kill), {len(run.votes)} votes as last pressed, poll closed once, one meeting, "
         "the rhythm's poll opened once"
+    )
+
+
+def test_the_in_flight_bound_has_two_sides() -> None:
+    """A copy sent again after a kill counts as in flight only if its first send came at most
+    IN_FLIGHT before that kill; one sent long before is refused.
+
+    Planted bug it catches: the old one-sided check (``first - IN_FLIGHT <= k and first <= k``,
+    which is just ``first <= k``)."""
+    kill = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    after = kill + timedelta(seconds=5)
+    assert _in_flight_at_a_kill(kill - timedelta(seconds=1), after, [kill])
+    assert not _in_flight_at_a_kill(kill - timedelta(minutes=3), after, [kill])
+    assert not _in_flight_at_a_kill(kill + timedelta(seconds=1), after, [kill])
+    assert not _in_flight_at_a_kill(
+        kill - timedelta(seconds=1), kill - timedelta(seconds=0.5), [kill]
     )

@@ -373,3 +373,62 @@ def test_upgrade_a_populated_database_to_head(empty_database: str, revision: str
     quorum, confirm, hours = group
     assert (quorum, bool(confirm)) == (0, False)
     assert (json.loads(hours) if isinstance(hours, str) else hours) == [48, 6]
+
+
+def test_0007_gives_claims_an_owner_and_a_lease(empty_database: str) -> None:
+    """A populated database at 0006 upgrades to head: its deliveries keep every column, and a
+    row left 'sending' by the old version has no owner and no lease, so it counts as expired
+    and the next dispatcher sends it.
+
+    Planted bug it catches: 0007 giving old claims a lease in the future (or a NOT NULL
+    column without a default, which fails on a populated table)."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from storage import outbox
+    from storage.db import make_sessionmaker
+
+    migrate.upgrade(empty_database, "0006")
+
+    async def run(sql: str) -> list[tuple[object, ...]]:
+        engine = create_engine(empty_database)
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(text(sql))
+                return [tuple(r) for r in result.fetchall()] if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    created = "2026-11-01 10:00:00+00:00"
+    for did, status in ((1, "sent"), (2, "sending"), (3, "pending")):
+        asyncio.run(
+            run(
+                "INSERT INTO delivery (id, dedupe_key, kind, chat_id, payload, parts_sent, "
+                "message_ids, status, urgent, pin, not_before, attempts, created_at) VALUES "
+                f"({did}, 'a1:{did}', 'announcement', {100 + did}, "
+                '\'[{"method": "sendMessage", "params": {"text": "Hallo"}}]\', 0, \'[]\', '
+                f"'{status}', false, false, '{created}', 0, '{created}')"
+            )
+        )
+    migrate.upgrade(empty_database)
+    rows = asyncio.run(
+        run("SELECT id, status, chat_id, claimed_by, lease_until FROM delivery ORDER BY id")
+    )
+    assert rows == [
+        (1, "sent", 101, None, None),
+        (2, "sending", 102, None, None),
+        (3, "pending", 103, None, None),
+    ]
+
+    async def reclaim() -> int:
+        engine = create_engine(empty_database)
+        try:
+            async with make_sessionmaker(engine).begin() as session:
+                return await outbox.reclaim_expired(session, now=datetime.now(UTC))
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(reclaim()) == 1
+    assert asyncio.run(run("SELECT status FROM delivery WHERE id = 2")) == [("pending",)]
