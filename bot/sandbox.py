@@ -40,6 +40,7 @@ from storage import groups as group_repo
 from storage import meetings as meeting_repo
 from storage import members as member_repo
 from storage import polls as poll_repo
+from storage import record as record_repo
 from storage.db import SessionMaker, create_engine, make_sessionmaker
 from storage.models import DueTask, Role, TaskKind
 
@@ -55,7 +56,7 @@ PAGE_LANGUAGE = "en"
 class TaskName:
     """How the page names a kind of due step: what its ``ref_id`` points at, and a label."""
 
-    refers_to: Literal["poll", "meeting", "group"]
+    refers_to: Literal["poll", "meeting", "group", "action"]
     label: str  # a msgid with a {group} placeholder
 
 
@@ -74,6 +75,10 @@ def task_name(kind: TaskKind) -> TaskName:
             )
         case TaskKind.CADENCE_OPEN:
             return TaskName("group", N_("the planned date poll of {group} opens"))
+        case TaskKind.AGENDA_CLOSE:
+            return TaskName("meeting", N_("agenda proposals for the meeting of {group} close"))
+        case TaskKind.ACTION_REMINDER:
+            return TaskName("action", N_("reminder about an action item of {group}"))
         case _:
             assert_never(kind)
 
@@ -236,7 +241,8 @@ class Sandbox:
             return said
 
     async def next_step(self) -> Step | None:
-        """The earliest due task, scheduled announcement or held outbox message."""
+        """The earliest due task, scheduled announcement, meeting start (check-in opens then) or
+        held outbox message."""
         now = self.clock.now()
         steps: list[Step] = []
         async with self.sessionmaker() as session:
@@ -264,6 +270,14 @@ class Sandbox:
                     else self.lang._("scheduled announcement to all groups")
                 )
                 steps.append(Step(announcement.scheduled_for, what))
+            meeting = await record_repo.next_meeting(session, after=now)
+            if meeting is not None:
+                group = await group_repo.get_group(session, group_id=meeting.group_id)
+                what = self.lang._(
+                    "the meeting of {group} begins",
+                    group=group.name if group else self.lang._("a group"),
+                )
+                steps.append(Step(meeting.starts_at, what))
             held, held_at = await outbox.held(session, now=now)
             if held_at is not None:
                 what = self.lang.ngettext(
@@ -283,6 +297,9 @@ class Sandbox:
         if name.refers_to == "meeting":
             meeting = await meeting_repo.get_meeting(session, meeting_id=task.ref_id)
             group_id = meeting.group_id if meeting else None
+        elif name.refers_to == "action":
+            action = await record_repo.get_action(session, action_id=task.ref_id)
+            group_id = action.group_id if action else None
         elif name.refers_to == "poll":
             poll = await poll_repo.get_poll(session, poll_id=task.ref_id)
             group_id = poll.group_id if poll else None

@@ -88,12 +88,14 @@ def meeting_ics(
     method: Method = "PUBLISH",
     organizer_name: str | None = None,
     organizer_email: str = "noreply@gremium.invalid",
+    url: str | None = None,
 ) -> bytes:
     """An .ics file for one meeting (``method="CANCEL"``: its cancellation).
 
     Pass the same ``uid`` for every version of a meeting and raise ``sequence`` with each
     change, so calendars update the entry instead of adding one. ``start`` as a date makes an
-    all-day event; ``end`` is then the last day (inclusive), as people say it.
+    all-day event; ``end`` is then the last day (inclusive), as people say it. ``url``: the
+    link for joining online (an online or hybrid meeting).
     """
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
@@ -111,6 +113,8 @@ def meeting_ics(
         event.add("LOCATION", location)
     if description:
         event.add("DESCRIPTION", description)
+    if url:
+        event.add("URL", url)
     if organizer_name:
         organizer = vCalAddress(f"mailto:{organizer_email}")
         organizer.params["CN"] = organizer_name

@@ -10,6 +10,7 @@ from handlers.admin import status
 from handlers.announcements import compose as announce
 from handlers.announcements import listing as announce_list
 from handlers.cadence import schedule
+from handlers.meetings import agenda, attendance, minutes, record
 from handlers.meetings import commands as meetings
 from handlers.membership import groups as membership
 from handlers.membership import links, start
@@ -22,6 +23,7 @@ from handlers.privacy import commands as privacy
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add every handler. Order matters: the first matching handler in a group wins."""
+    attendance.register(app)  # /start here-<token> (before /start), /checkin
     start.register(app)  # /start, /help and blocked/unblocked updates
     buttons.register(app)  # every button, one table (handlers/buttons.py): looked at early
     membership.register(app)  # /groups, /join, /leave, /mygroups
@@ -35,6 +37,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     poll_manage.register(app)  # /polls
     poll_remind.register(app)  # /remind
     meetings.register(app)  # /meetings
+    agenda.register(app)  # /agenda: the next meeting's agenda
+    minutes.register(app)  # /minutes: minutes, decisions and action items
+    record.register(app)  # /record: the group's record and its exports
     schedule.register(app)  # /schedule: each group's meeting rhythm
     poll_settings.register(app)  # /settings: quorum, confirmation, reminder hours
     inputs.register(app)  # private free text: input for what is being composed; after commands

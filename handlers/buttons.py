@@ -19,6 +19,7 @@ from handlers.announcements import actions as announce_actions
 from handlers.announcements import compose as announce
 from handlers.callbacks import decode
 from handlers.context import Context
+from handlers.meetings import agenda, attendance, minutes, record
 from handlers.meetings import commands as meetings
 from handlers.membership import groups as membership
 from handlers.membership import start
@@ -28,6 +29,17 @@ from handlers.polls import voting
 from handlers.privacy import commands as privacy
 
 Button = Callable[[Update, Context], Awaitable[None]]
+
+
+async def _record_button(update: Update, context: Context) -> None:
+    """A record button: an export or the online link (/record), else the minutes' dialogue."""
+    query = update.callback_query
+    data = decode(query.data) if query else None
+    if isinstance(data, cd.RecordAction) and data.step in record.EXPORT_STEPS:
+        await record.export_button(update, context)
+    else:
+        await minutes.record_button(update, context)
+
 
 #: Callback data type -> button function, by feature.
 ROUTES: Mapping[type, Button] = {
@@ -44,6 +56,15 @@ ROUTES: Mapping[type, Button] = {
     # meetings
     cd.Attend: meetings.attend_button,
     cd.MeetingManage: meetings.manage_button,
+    # the meeting record: attendance and check-in, agenda, minutes and actions, exports
+    cd.CheckInHere: attendance.here_button,
+    cd.AttendanceList: attendance.attendance_button,
+    cd.CorrectCheckIn: attendance.correct_button,
+    cd.AgendaManage: agenda.agenda_button,
+    cd.AgendaItemAction: agenda.item_button,
+    cd.RecordAction: _record_button,
+    cd.ActionOwner: minutes.owner_button,
+    cd.ActionDone: minutes.done_button,
     # announcements
     cd.AnnounceTarget: announce.target_button,
     cd.AnnounceAction: announce_actions.action_button,

@@ -161,6 +161,97 @@ class MeetingManage:
 
 
 @dataclass(frozen=True)
+class CheckInHere:
+    """ "I'm here": the member checks in at a meeting (only while check-in is open)."""
+
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class AttendanceList:
+    """A coordinator opens who comes, who cannot, who has not answered and who was there."""
+
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class CorrectCheckIn:
+    """A coordinator adds a member to (or removes them from) a meeting's attendance list."""
+
+    meeting_id: int
+    member_id: int
+
+
+class AgendaStep(enum.StrEnum):
+    """What a button about a meeting's agenda does."""
+
+    PROPOSE = "p"  # a member proposes an item
+    VIEW = "v"  # a coordinator opens the agenda with the proposals
+    ADD = "a"  # a coordinator adds an item of their own
+    CLOSE_DAYS = "c"  # a coordinator sets when proposals close
+
+
+@dataclass(frozen=True)
+class AgendaManage:
+    """A button about a meeting's agenda."""
+
+    step: AgendaStep
+    meeting_id: int
+
+
+class AgendaItemStep(enum.StrEnum):
+    """What a coordinator does with one agenda item."""
+
+    ACCEPT = "a"
+    UP = "u"
+    DOWN = "d"
+    EDIT = "e"
+    DROP = "x"
+
+
+@dataclass(frozen=True)
+class AgendaItemAction:
+    """A coordinator's button on one agenda item or proposal."""
+
+    step: AgendaItemStep
+    item_id: int
+
+
+class RecordStep(enum.StrEnum):
+    """What a coordinator records or exports for a meeting."""
+
+    MINUTES = "m"
+    DECISION = "d"
+    ACTION = "a"
+    LINK = "l"  # the online link
+    PDF = "p"  # the attendance list ("Teilnehmerliste")
+    CSV = "c"  # the group's attendance as CSV
+
+
+@dataclass(frozen=True)
+class RecordAction:
+    """A coordinator's button in the meeting record."""
+
+    step: RecordStep
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class ActionOwner:
+    """While recording an action item: this member of the group is responsible."""
+
+    meeting_id: int
+    member_id: int
+
+
+@dataclass(frozen=True)
+class ActionDone:
+    """The person responsible marks an action item done."""
+
+    action_id: int
+
+
+@dataclass(frozen=True)
 class ChooseLanguage:
     """/language: speak this language with me from now on."""
 
@@ -191,6 +282,14 @@ Callback = (
     | ChooseOption
     | Attend
     | MeetingManage
+    | CheckInHere
+    | AttendanceList
+    | CorrectCheckIn
+    | AgendaManage
+    | AgendaItemAction
+    | RecordAction
+    | ActionOwner
+    | ActionDone
     | ChooseLanguage
     | ConfirmForget
 )

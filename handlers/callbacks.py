@@ -15,16 +15,25 @@ from typing import Any
 from domain.i18n import SUPPORTED_LANGUAGES
 from domain.slugs import is_slug
 from handlers.callback_data import (
+    ActionDone,
+    ActionOwner,
+    AgendaItemAction,
+    AgendaItemStep,
+    AgendaManage,
+    AgendaStep,
     AnnounceAction,
     AnnounceStep,
     AnnounceTarget,
     ArchiveGroup,
     Attend,
+    AttendanceList,
     Callback,
+    CheckInHere,
     ChooseLanguage,
     ChooseOption,
     ConfirmForget,
     Consent,
+    CorrectCheckIn,
     Dismiss,
     MeetingManage,
     MeetingStep,
@@ -33,6 +42,8 @@ from handlers.callback_data import (
     PollManageStep,
     PollStep,
     PollTarget,
+    RecordAction,
+    RecordStep,
     RemoveOption,
     ToggleMembership,
     VoteAction,
@@ -58,6 +69,14 @@ PREFIX_REMOVE_OPTION = "pr"
 PREFIX_CHOOSE = "pw"
 PREFIX_ATTEND = "ma"
 PREFIX_MEETING = "mm"
+PREFIX_HERE = "mh"
+PREFIX_ATTENDANCE = "ml"
+PREFIX_CORRECT = "mc"
+PREFIX_AGENDA = "gm"
+PREFIX_AGENDA_ITEM = "gi"
+PREFIX_RECORD = "rc"
+PREFIX_OWNER = "ro"
+PREFIX_DONE = "rd"
 PREFIX_LANGUAGE = "lg"
 PREFIX_FORGET = "fg"
 
@@ -97,6 +116,22 @@ def encode(data: Callback) -> str:
             return f"{PREFIX_ATTEND}:{'y' if coming else 'n'}:{mid}"
         case MeetingManage(step=step, meeting_id=mid):
             return f"{PREFIX_MEETING}:{step.value}:{mid}"
+        case CheckInHere(meeting_id=mid):
+            return f"{PREFIX_HERE}:{mid}"
+        case AttendanceList(meeting_id=mid):
+            return f"{PREFIX_ATTENDANCE}:{mid}"
+        case CorrectCheckIn(meeting_id=mid, member_id=member):
+            return f"{PREFIX_CORRECT}:{mid}:{member}"
+        case AgendaManage(step=step, meeting_id=mid):
+            return f"{PREFIX_AGENDA}:{step.value}:{mid}"
+        case AgendaItemAction(step=step, item_id=iid):
+            return f"{PREFIX_AGENDA_ITEM}:{step.value}:{iid}"
+        case RecordAction(step=step, meeting_id=mid):
+            return f"{PREFIX_RECORD}:{step.value}:{mid}"
+        case ActionOwner(meeting_id=mid, member_id=member):
+            return f"{PREFIX_OWNER}:{mid}:{member}"
+        case ActionDone(action_id=aid):
+            return f"{PREFIX_DONE}:{aid}"
 
 
 def decode(raw: object) -> Callback | None:
@@ -124,6 +159,11 @@ def _decode(raw: str) -> Callback | None:
         return ConfirmForget(int(mid), int(created))
     if prefix == PREFIX_DISMISS and not rest:
         return Dismiss()
+    if prefix in _ID_PAIR:
+        first, _, second = rest.partition(":")
+        if not (_is_id(first) and _is_id(second)):
+            return None
+        return _ID_PAIR[prefix](int(first), int(second))
     if prefix in _TWO_PART:
         code, _, rest = rest.partition(":")
         if not _is_id(rest):
@@ -198,10 +238,21 @@ _TWO_PART: dict[str, Callable[[str, int], Callback | None]] = {
     PREFIX_MEETING: _step(MeetingStep, MeetingManage),
     PREFIX_VOTE: _vote,
     PREFIX_ATTEND: _attend,
+    PREFIX_AGENDA: _step(AgendaStep, AgendaManage),
+    PREFIX_AGENDA_ITEM: _step(AgendaItemStep, AgendaItemAction),
+    PREFIX_RECORD: _step(RecordStep, RecordAction),
+}
+#: Buttons that carry two ids ("mc:<meeting>:<member>").
+_ID_PAIR: dict[str, Callable[[int, int], Callback]] = {
+    PREFIX_CORRECT: CorrectCheckIn,
+    PREFIX_OWNER: ActionOwner,
 }
 _ONE_PART: dict[str, Callable[[int], Callback]] = {
     PREFIX_ANNOUNCE_TARGET: AnnounceTarget,
     PREFIX_POLL_TARGET: PollTarget,
     PREFIX_REMOVE_OPTION: RemoveOption,
     PREFIX_CHOOSE: ChooseOption,
+    PREFIX_HERE: CheckInHere,
+    PREFIX_ATTENDANCE: AttendanceList,
+    PREFIX_DONE: ActionDone,
 }

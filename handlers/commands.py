@@ -37,6 +37,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", N_("What I can do"), Level.MEMBER),
     Command("start", N_("Start and privacy notice"), Level.MEMBER),
     Command("meetings", N_("Upcoming meetings of my groups"), Level.MEMBER),
+    Command("agenda", N_("Agenda of the next meeting; propose an item"), Level.MEMBER),
     Command("language", N_("Change the language"), Level.MEMBER),
     Command("privacy", N_("What I store about you, and why"), Level.MEMBER),
     Command("mydata", N_("Download everything I store about you"), Level.MEMBER),
@@ -51,6 +52,9 @@ COMMANDS: tuple[Command, ...] = (
         "settings", N_("Date poll settings: quorum, confirmation, reminders"), Level.COORDINATOR
     ),
     Command("members", N_("Members of a group: /members name"), Level.COORDINATOR),
+    Command("checkin", N_("Check-in QR code for the meeting"), Level.COORDINATOR),
+    Command("minutes", N_("Minutes, decisions and action items"), Level.COORDINATOR),
+    Command("record", N_("Meetings on record: attendance, exports"), Level.COORDINATOR),
     Command("cancel", N_("Stop writing an announcement"), Level.COORDINATOR),
     Command("newgroup", N_("Create a group: /newgroup name"), Level.ADMIN),
     Command("renamegroup", N_("Rename a group: /renamegroup group new name"), Level.ADMIN),

@@ -9,10 +9,12 @@ from handlers.announcements import compose as announce
 from handlers.common import load_actor
 from handlers.context import Context
 from handlers.meetings import commands as meetings
+from handlers.meetings import dialogue as record_input
 from handlers.polls import compose as polls
 from handlers.polls import manage as poll_manage
 from storage import meetings as meeting_repo
 from storage import polls as poll_repo
+from storage import record as record_repo
 from storage.models import PollStatus
 
 
@@ -27,10 +29,13 @@ async def input_message(update: Update, context: Context) -> None:
         actor = await load_actor(session, bd, user)
         if actor.member is not None and actor.consented and actor.member.id is not None:
             member_id = actor.member.id
+            pending = await record_repo.expected(session, member_id=member_id)
             poll = await poll_repo.awaiting_text(session, author_id=member_id)
             moving = await meeting_repo.being_moved_by(session, member_id=member_id)
             text = (message.text or "").strip()
-            if poll is not None and poll.status == PollStatus.DRAFT:
+            if pending is not None:
+                reply, markup = await record_input.take(session, bd, actor, pending, message)
+            elif poll is not None and poll.status == PollStatus.DRAFT:
                 reply, markup = await polls.take_text(session, bd, actor, poll, message)
             elif poll is not None:
                 reply = await poll_manage.take_text(session, bd, actor, poll, text)

@@ -13,7 +13,9 @@ from handlers.announcements.release import release_due
 from handlers.announcements.reports import ReportUpdater
 from handlers.cadence.steps import open_step, review_step
 from handlers.context import BotData, Context
+from handlers.meetings.agenda import proposals_closed
 from handlers.meetings.flow import remind_meeting
+from handlers.meetings.minutes import remind_action
 from handlers.meetings.rhythm import plan_unplanned
 from handlers.polls.flow import close_poll, remind
 from handlers.privacy.commands import retention_sweep
@@ -51,12 +53,21 @@ async def _meeting_reminder(session: AsyncSession, bd: BotData, task: DueTask) -
         log.info("meeting %s: reminded %d members", meeting.id, count)
 
 
+async def _agenda_close(session: AsyncSession, bd: BotData, task: DueTask) -> None:
+    meeting = await meeting_repo.get_meeting(session, meeting_id=task.ref_id)
+    if meeting is not None:
+        count = await proposals_closed(session, bd, meeting)
+        log.info("meeting %s: proposals closed, %d coordinators told", meeting.id, count)
+
+
 WORK: dict[TaskKind, Callable[[AsyncSession, BotData, DueTask], Awaitable[None]]] = {
     TaskKind.POLL_CLOSE: _close,
     TaskKind.POLL_REMINDER: _poll_reminder,
     TaskKind.MEETING_REMINDER: _meeting_reminder,
     TaskKind.CADENCE_REVIEW: review_step,
     TaskKind.CADENCE_OPEN: open_step,
+    TaskKind.AGENDA_CLOSE: _agenda_close,
+    TaskKind.ACTION_REMINDER: remind_action,
 }
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.announcements import UNFINISHED
 from storage.models import Announcement, AnnouncementStatus, DraftStep, Meeting, Poll, PollStatus
+from storage.record_models import RecordInput
 
 
 async def clear_pending_inputs(session: AsyncSession, *, member_id: int) -> None:
@@ -34,6 +35,7 @@ async def clear_pending_inputs(session: AsyncSession, *, member_id: int) -> None
     await session.exec(
         update(Meeting).where(col(Meeting.editing_by) == member_id).values(editing_by=None)
     )
+    await session.exec(delete(RecordInput).where(col(RecordInput.member_id) == member_id))
 
 
 __all__ = ["DraftStep", "clear_pending_inputs"]

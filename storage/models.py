@@ -93,6 +93,10 @@ class Group(SQLModel, table=True):
     poll_reminder_hours: list[int] = Field(
         default_factory=lambda: [48, 6], sa_column=Column(JSON, nullable=False)
     )
+    #: Agenda proposals for a meeting close this many days before it.
+    agenda_close_days: int = Field(
+        default=3, sa_column=Column(Integer, nullable=False, default=3, server_default="3")
+    )
 
 
 class Membership(SQLModel, table=True):
@@ -334,6 +338,12 @@ class Meeting(SQLModel, table=True):
     ends_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     all_day: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
     location: str | None = Field(default=None, sa_column=Column(String(200)))
+    #: A link to join online, besides or instead of a place.
+    online_url: str | None = Field(default=None, sa_column=Column(String(500)))
+    #: The secret in the "I'm here" deep link (``?start=here-<token>``).
+    checkin_token: str | None = Field(
+        default=None, sa_column=Column(String(32), unique=True, index=True)
+    )
     note: str | None = Field(default=None, sa_column=Column(Text))
     sequence: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
     #: What the coordinator is typing for this meeting ("move"), if anything.
@@ -373,6 +383,8 @@ class TaskKind(enum.StrEnum):
     MEETING_REMINDER = "meeting_reminder"
     CADENCE_REVIEW = "cadence_review"  # ref: group; the coordinators review the next poll
     CADENCE_OPEN = "cadence_open"  # ref: group; the planned poll opens
+    AGENDA_CLOSE = "agenda_close"  # ref: meeting; proposals close, coordinators are told
+    ACTION_REMINDER = "action_reminder"  # ref: action item; the person responsible is reminded
 
 
 class GroupRhythm(SQLModel, table=True):

@@ -36,6 +36,14 @@ from storage.models import (
     Vote,
 )
 from storage.outbox import OPEN
+from storage.record_models import (
+    ActionItem,
+    AgendaItem,
+    AgendaStatus,
+    CheckIn,
+    Minutes,
+    RecordInput,
+)
 from storage.types import UTCDateTime
 
 #: Polls that are over: their counts are frozen on the options, the votes are history.
@@ -49,6 +57,11 @@ EXPLAINED = {
     ("announcement", "sender_id"),
     ("poll", "author_id"),
     ("delivery", "member_id"),
+    ("check_in", "member_id"),
+    ("agenda_item", "author_id"),
+    ("action_item", "assignee_id"),
+    ("minutes", "author_id"),
+    ("record_input", "member_id"),
 }
 
 
@@ -124,6 +137,7 @@ async def export_member(
         for v, o, p, g in votes.all()
     ]
     data["attendance"] = await _attendance(session, member_id=member.id, tz=tz)
+    data.update(await _record(session, member_id=member.id, tz=tz))
     data["announcements"] = await _announcements(session, member_id=member.id, tz=tz)
     polls = await session.exec(select(Poll).where(Poll.author_id == member.id))
     data["polls_created"] = [
@@ -165,6 +179,71 @@ async def _attendance(
         }
         for a, m, g in rows.all()
     ]
+
+
+async def _record(session: AsyncSession, *, member_id: int, tz: tzinfo) -> dict[str, Any]:
+    """The meeting record's rows about the member: check-ins, agenda items they proposed,
+    action items they are responsible for, minutes they sent, a dialogue they are in."""
+    checks = await session.exec(
+        select(CheckIn, Meeting, Group)
+        .join(Meeting, col(Meeting.id) == col(CheckIn.meeting_id))
+        .join(Group, col(Group.id) == col(Meeting.group_id))
+        .where(CheckIn.member_id == member_id)
+        .order_by(col(Meeting.starts_at))
+    )
+    items = await session.exec(
+        select(AgendaItem).where(AgendaItem.author_id == member_id).order_by(col(AgendaItem.id))
+    )
+    actions = await session.exec(
+        select(ActionItem).where(ActionItem.assignee_id == member_id).order_by(col(ActionItem.id))
+    )
+    minutes = await session.exec(
+        select(Minutes).where(Minutes.author_id == member_id).order_by(col(Minutes.id))
+    )
+    typing = await session.exec(select(RecordInput).where(RecordInput.member_id == member_id))
+    return {
+        "check_ins": [
+            {
+                "meeting": m.id,
+                "group": g.name,
+                "starts_at": plain(m.starts_at, zone_of(g, tz)),
+                "at": plain(c.at, zone_of(g, tz)),
+                "source": c.source,
+            }
+            for c, m, g in checks.all()
+        ],
+        "agenda_items": [
+            {
+                "meeting": i.meeting_id,
+                "text": i.text,
+                "status": plain(i.status),
+                "created_at": plain(i.created_at, tz),
+            }
+            for i in items.all()
+        ],
+        "action_items": [
+            {
+                "meeting": a.meeting_id,
+                "text": a.text,
+                "due_on": plain(a.due_on),
+                "done_at": plain(a.done_at, tz),
+            }
+            for a in actions.all()
+        ],
+        "minutes_sent": [
+            {
+                "meeting": m.meeting_id,
+                "text": m.text,
+                "file_name": m.file_name,
+                "created_at": plain(m.created_at, tz),
+            }
+            for m in minutes.all()
+        ],
+        "typing": [
+            {"step": plain(r.step), "data": r.data, "since": plain(r.created_at, tz)}
+            for r in typing.all()
+        ],
+    }
 
 
 async def _announcements(
@@ -218,6 +297,20 @@ async def forget_member(
         update(Attendance)
         .where(col(Attendance.member_id) == member.id, col(Attendance.meeting_id).in_(past))
         .values(member_id=None)
+    )
+    # Being at a past meeting stays as an anonymous check-in: the count does not change.
+    await session.exec(
+        update(CheckIn)
+        .where(col(CheckIn.member_id) == member.id, col(CheckIn.meeting_id).in_(past))
+        .values(member_id=None)
+    )
+    # Proposals not yet taken onto an agenda go; accepted items stay the group's, without
+    # their author (ON DELETE SET NULL), as do action items and minutes.
+    await session.exec(
+        delete(AgendaItem).where(
+            col(AgendaItem.author_id) == member.id,
+            col(AgendaItem.status) == AgendaStatus.PROPOSED,
+        )
     )
     await freeze_poll_counts(session, votes=col(Vote.member_id) == member.id)
     await session.exec(

@@ -6,12 +6,18 @@ import logging
 from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CommandHandler, filters
 
 from domain.dates import parse_candidates
 from domain.errors import GremiumError
-from handlers.callback_data import Attend, MeetingManage, MeetingStep
+from domain.record import checkin_window, proposals_open
+from handlers.callback_data import (
+    Attend,
+    AttendanceList,
+    MeetingManage,
+    MeetingStep,
+)
 from handlers.callbacks import decode, encode
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
@@ -19,6 +25,7 @@ from handlers.meetings import texts as mtexts
 from handlers.meetings.flow import announce_meeting, replan
 from storage import groups as group_repo
 from storage import meetings as repo
+from storage import record as record_repo
 from storage import tasks
 from storage.inputs import clear_pending_inputs
 from storage.models import Group, Meeting, MeetingStatus, TaskKind
@@ -58,10 +65,28 @@ async def attend_button(update: Update, context: Context) -> None:
         else actor.lang._("Thank you for letting us know.")
     )
     await query.answer(note)
-    # The answer stays visible on the message after the toast fades.
-    await query.edit_message_reply_markup(
-        mtexts.attendance_keyboard(actor.lang, meeting, data.coming)
-    )
+    if isinstance(query.message, Message):
+        # The pressed keyboard is not sent back (see drop_echoed_keyboards): redraw it. The
+        # notice (with its calendar file) has no "I'm here"; reminders and /meetings have.
+        group = await _group_of(bd, meeting)
+        await query.edit_message_reply_markup(
+            mtexts.attendance_keyboard(
+                actor.lang,
+                meeting,
+                mine=data.coming,
+                here=query.message.document is None,
+                propose=proposals_open(
+                    meeting.starts_at, group.agenda_close_days, now=bd.clock.now()
+                ),
+            )
+        )
+
+
+async def _group_of(bd: BotData, meeting: Meeting) -> Group:
+    async with bd.sessionmaker() as session:
+        group = await group_repo.get_group(session, group_id=meeting.group_id)
+    assert group is not None
+    return group
 
 
 async def meetings_command(update: Update, context: Context) -> None:
@@ -90,12 +115,12 @@ async def _view(
     lines = [f"📅 <b>{escape(group.name)}</b>", mtexts.meeting_when(lang, meeting, tz)]
     if meeting.location:
         lines.append("📍 " + escape(meeting.location))
+    if meeting.online_url:
+        lines.append("🌐 " + escape(meeting.online_url))
     try:
         await require_group_manager(session, actor, group)
     except GremiumError:
-        member_id = actor.require_member().id or 0
-        mine = await repo.answer_of(session, meeting_id=meeting.id, member_id=member_id)
-        return "\n".join(lines), mtexts.attendance_keyboard(lang, meeting, mine)
+        return "\n".join(lines), await _member_keyboard(session, bd, actor, meeting, group)
     coming, not_coming = await repo.attendance_counts(session, meeting_id=meeting.id)
     lines.append(
         lang._("👍 {coming} coming · 👎 {absent} not coming", coming=coming, absent=not_coming)
@@ -110,7 +135,29 @@ async def _view(
             callback_data=encode(MeetingManage(MeetingStep.CANCEL, meeting.id)),
         ),
     ]
-    return "\n".join(lines), InlineKeyboardMarkup([buttons])
+    more = [
+        InlineKeyboardButton(
+            "👥 " + lang._("Attendance"), callback_data=encode(AttendanceList(meeting.id))
+        ),
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup([buttons, more])
+
+
+async def _member_keyboard(
+    session: AsyncSession, bd: BotData, actor: Actor, meeting: Meeting, group: Group
+) -> InlineKeyboardMarkup:
+    """The member's answer marked; "I'm here" while check-in is open; proposing while open."""
+    assert meeting.id is not None and actor.member is not None and actor.member.id is not None
+    tz, now = group_zone(group, bd.timezone), bd.clock.now()
+    mine = await record_repo.answer_of(session, meeting_id=meeting.id, member_id=actor.member.id)
+    window = checkin_window(meeting.starts_at, meeting.ends_at, meeting.all_day, tz)
+    return mtexts.attendance_keyboard(
+        actor.lang,
+        meeting,
+        mine=mine,
+        here=now in window,
+        propose=proposals_open(meeting.starts_at, group.agenda_close_days, now=now),
+    )
 
 
 async def manage_button(update: Update, context: Context) -> None:

@@ -7,20 +7,26 @@ These functions run inside the caller's transaction and write outgoing messages 
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.i18n import Lang
 from domain.ics import meeting_ics
+from domain.record import proposals_open
 from domain.reminders import meeting_reminder_times
 from handlers.common import group_zone
 from handlers.context import BotData
+from handlers.meetings import record_texts as rtexts
 from handlers.meetings import texts as mtexts
+from handlers.meetings.agenda import schedule_proposal_close
+from handlers.meetings.lookup import message_parts
 from handlers.meetings.rhythm import plan_group
-from handlers.notices import queue_message, text_part
+from handlers.notices import queue_message
 from storage import groups as group_repo
 from storage import meetings as meeting_repo
+from storage import record as record_repo
 from storage import tasks
 from storage.models import Group, Meeting, MeetingStatus, Poll, PollOption, PollStatus, TaskKind
 
@@ -69,6 +75,7 @@ def ics_for(
         tz=tz,
         location=meeting.location,
         description=meeting.note,
+        url=meeting.online_url,
         sequence=meeting.sequence,
         method="CANCEL" if cancel else "PUBLISH",
         organizer_name=bd.organisation_name,
@@ -93,6 +100,8 @@ async def announce_meeting(
     tz = group_zone(group, bd.timezone)
     files: dict[str, str] = {}
     count = 0
+    now = bd.clock.now()
+    proposing = proposals_open(meeting.starts_at, group.agenda_close_days, now=now)
     for member in await meeting_repo.members_of_group(session, group_id=group.id):
         if member.unreachable_since is not None:
             continue
@@ -105,7 +114,7 @@ async def announce_meeting(
             markup = None
         else:
             caption = mtexts.meeting_notice(lang, meeting, group, tz, changed=changed)
-            markup = mtexts.attendance_keyboard(lang, meeting)
+            markup = mtexts.attendance_keyboard(lang, meeting, propose=proposing)
         params: dict[str, Any] = {
             "document": {"base64": files[lang.code], "filename": _ics_name(group, meeting, tz)},
             "caption": caption,
@@ -124,9 +133,17 @@ async def announce_meeting(
             payload=[{"method": "sendDocument", "params": params}],
             group=group,
         )
-    if not cancelled:
+    if cancelled:
+        await tasks.cancel(session, kind=TaskKind.AGENDA_CLOSE, ref_id=meeting.id)
+    else:
         await schedule_meeting_reminders(session, bd, meeting, group)
+        await schedule_proposal_close(session, bd, meeting, group)
     return count
+
+
+#: A reminder this long or longer before the meeting is the 7-day one: the agenda goes out
+#: with it (and with the first reminder of a meeting fixed less than a week ahead).
+AGENDA_WITH_REMINDER = timedelta(days=2)
 
 
 async def schedule_meeting_reminders(
@@ -152,13 +169,21 @@ async def remind_meeting(session: AsyncSession, bd: BotData, meeting: Meeting, t
     assert group is not None and group.id is not None
     tz = group_zone(group, bd.timezone)
     absent = await meeting_repo.not_coming_ids(session, meeting_id=meeting.id)
-    coming = await meeting_repo.coming_ids(session, meeting_id=meeting.id)
+    answers = await record_repo.answers(session, meeting_id=meeting.id)
+    agenda = None
+    first = await record_repo.meeting_reminders_done(session, meeting_id=meeting.id) <= 1
+    if first or meeting.starts_at - bd.clock.now() >= AGENDA_WITH_REMINDER:
+        agenda = await record_repo.load_agenda(session, meeting=meeting)
     count = 0
     for member in await meeting_repo.members_of_group(session, group_id=group.id):
         if member.id in absent or member.unreachable_since is not None:
             continue
         lang = bd.translator.get(member.language)
         text = mtexts.meeting_reminder(lang, meeting, group, tz)
+        if agenda is not None:
+            text += "\n\n" + rtexts.agenda_block(lang, tz, agenda)
+        mine = answers.get(member.id or 0)
+        markup = mtexts.attendance_keyboard(lang, meeting, mine=mine, here=True)
         count += await queue_message(
             session,
             bd,
@@ -166,14 +191,7 @@ async def remind_meeting(session: AsyncSession, bd: BotData, meeting: Meeting, t
             kind="meeting_reminder",
             chat_id=member.telegram_id,
             member_id=member.id,
-            payload=[
-                text_part(
-                    text,
-                    mtexts.attendance_keyboard(
-                        lang, meeting, True if member.id in coming else None
-                    ),
-                )
-            ],
+            payload=message_parts(text, markup),
             quiet=False,
             group=group,
         )

@@ -21,7 +21,7 @@ from storage import groups as group_repo
 from storage import meetings as meeting_repo
 from storage import rhythms as repo
 from storage import tasks
-from storage.models import Group, GroupRhythm, TaskKind
+from storage.models import Group, GroupRhythm, PollStatus, TaskKind
 
 log = logging.getLogger(__name__)
 STEP_HOUR = time(10, 0)  # cadence steps happen at 10:00 in the group's time zone
@@ -85,12 +85,17 @@ async def current_cycle(
 async def plan_group(session: AsyncSession, bd: Services, group: Group) -> Cycle | None:
     """(Re)plan the group's next cycle as due tasks; None when nothing is planned."""
     assert group.id is not None
-    for kind in KINDS:
-        await tasks.cancel(session, kind=kind, ref_id=group.id)
+    active = await repo.active_poll(session, group_id=group.id)
     row = await repo.get_rhythm(session, group_id=group.id)
-    if row is None or not row.enabled or group.archived_at is not None:
+    running = row is not None and row.enabled and group.archived_at is None
+    # A reviewed draft still opens on its day: re-planning (a restart) must not lose that.
+    keep_open = running and active is not None and active.status == PollStatus.DRAFT
+    for kind in KINDS:
+        if not (keep_open and kind == TaskKind.CADENCE_OPEN):
+            await tasks.cancel(session, kind=kind, ref_id=group.id)
+    if row is None or not running:
         return None
-    if await repo.active_poll(session, group_id=group.id) is not None:
+    if active is not None:
         return None  # this cycle's poll is under way; the next is planned after its meeting
     cycle = await current_cycle(session, bd, group, row)
     tz, now = group_zone(group, bd.timezone), bd.clock.now()

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.i18n import Lang
 from handlers import texts
-from handlers.callback_data import Attend
+from handlers.callback_data import AgendaManage, AgendaStep, Attend, CheckInHere
 from handlers.callbacks import encode
 from storage.models import Group, Meeting
 
@@ -57,19 +57,45 @@ def meeting_reminder(lang: Lang, meeting: Meeting, group: Group, tz: ZoneInfo) -
 
 
 def attendance_keyboard(
-    lang: Lang, meeting: Meeting, coming: bool | None = None
+    lang: Lang,
+    meeting: Meeting,
+    *,
+    mine: bool | None = None,
+    here: bool = False,
+    propose: bool = False,
 ) -> InlineKeyboardMarkup:
-    """I'll come / I can't; the member's own answer (``coming``) is marked, as votes are."""
+    """I'll come / I can't (the member's answer ``mine`` marked, as votes are); with ``here``
+    the check-in button, with ``propose`` the agenda proposal button; the online link when
+    there is one."""
     assert meeting.id is not None
-    labels = {True: "👍 " + lang._("I'll come"), False: "👎 " + lang._("I can't")}
-    return InlineKeyboardMarkup(
+    come, cannot = "👍 " + lang._("I'll come"), "👎 " + lang._("I can't")
+    if mine is True:
+        come = f"[{come}]"
+    elif mine is False:
+        cannot = f"[{cannot}]"
+    rows = [
         [
+            InlineKeyboardButton(come, callback_data=encode(Attend(meeting.id, True))),
+            InlineKeyboardButton(cannot, callback_data=encode(Attend(meeting.id, False))),
+        ]
+    ]
+    if here:
+        rows.append(
             [
                 InlineKeyboardButton(
-                    f"[{label}]" if coming is answer else label,
-                    callback_data=encode(Attend(meeting.id, answer)),
+                    "✋ " + lang._("I'm here"), callback_data=encode(CheckInHere(meeting.id))
                 )
-                for answer, label in labels.items()
             ]
-        ]
-    )
+        )
+    if propose:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    "📝 " + lang._("Propose an agenda item"),
+                    callback_data=encode(AgendaManage(AgendaStep.PROPOSE, meeting.id)),
+                )
+            ]
+        )
+    if meeting.online_url:
+        rows.append([InlineKeyboardButton("🌐 " + lang._("Join online"), url=meeting.online_url)])
+    return InlineKeyboardMarkup(rows)

@@ -216,6 +216,25 @@ class UserHandle(ChatView):
         text = formatted(html, "HTML", None, self.core.lookup_user)
         return self._post(text.text, text.entities, chat, reply_to)
 
+    async def send_document(
+        self,
+        content: bytes,
+        file_name: str,
+        *,
+        mime_type: str | None = None,
+        caption: str | None = None,
+    ) -> ChatMessage:
+        """Send a file in the private chat, as a client's "attach file" does (the bot sees a
+        document with a file id it can forward without downloading)."""
+        target = self._target(None)
+        if self.user.blocked:
+            self.unblock()
+        self.user.started = True
+        stored = self.core.world.add_file(content, file_name, mime_type)
+        message = self.core.world.add_message(target, self.id, caption=caption, document=stored)
+        self.core.queue_message(message)
+        return snapshot(self.core, message)
+
     def _post(
         self,
         text: str,

@@ -11,7 +11,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.models
+import storage.record_models  # noqa: F401  (the meeting record's tables)
 from storage.db import create_engine
 from storage.locks import MIGRATION_KEY
 

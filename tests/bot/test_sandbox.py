@@ -106,7 +106,79 @@ async def test_next_step_walks_a_poll_to_its_meeting(sandbox: Sandbox) -> None:
     notice = sandbox.emu.get_user(AMIRA).last
     assert notice is not None and notice.document is not None
     assert notice.document.file_name == "bildung-2026-12-08.ics"
+    # Three days before the meeting its agenda proposals close (the meeting record, #20).
+    assert step is not None and step.what == "agenda proposals for the meeting of Bildung close"
+    assert step.at == datetime(2026, 12, 5, 16, 0, tzinfo=UTC)
+
+
+async def test_next_step_plays_the_meeting_record(sandbox: Sandbox) -> None:
+    """The tour of the meeting record: a member proposes an agenda item from the notice;
+    "⏭ Next step" closes the proposals (the coordinator accepts it), brings the reminder with
+    the agenda and the meeting, where she checks in; then minutes, an action item, its
+    reminder and the attendance list."""
+    await open_poll(sandbox)
+    amira = sandbox.emu.get_user(AMIRA)
+    await amira.press("✅")
+    await sandbox.settle()
+    while (step := await sandbox.next_step()) is not None and "agenda" not in step.what:
+        await sandbox.jump("next")
+    notice = amira.last
+    assert notice is not None and notice.document is not None
+    propose = next(label for label in notice.button_labels if label.startswith("📝"))
+    await amira.press(propose, message=notice)
+    await sandbox.settle()
+    await amira.send("Elternabende in mehreren Sprachen")
+    await sandbox.settle()
+    assert await sandbox.jump("next") == (
+        "Jumped to the next step: agenda proposals for the meeting of Bildung close."
+    )
+    jana = sandbox.emu.get_user(JANA).last
+    assert jana is not None and jana.text.startswith("⏳")
+    assert "Elternabende in mehreren Sprachen" in jana.text
+    accept = next(label for label in jana.button_labels if label.endswith("✅"))
+    await sandbox.emu.get_user(JANA).press(accept, message=jana)
+    await sandbox.settle()
+    step = await sandbox.next_step()
     assert step is not None and step.what == "reminder about the meeting of Bildung"
+    await sandbox.jump("next")
+    reminder = amira.last
+    assert reminder is not None and "Elternabende in mehreren Sprachen" in reminder.text
+    assert await sandbox.jump("next") == "Jumped to the next step: the meeting of Bildung begins."
+    here = next(label for label in reminder.button_labels if label.startswith("✋"))
+    await amira.press(here, message=reminder)
+    await sandbox.settle()
+    assert amira.callback_answers[-1].text.startswith("✅")
+
+    # After the meeting: minutes, an action item for Amira, its reminder, the export.
+    for _ in range(3):
+        await sandbox.jump("hour")
+    jana_user = sandbox.emu.get_user(JANA)
+    for text in ("/minutes", "Wir haben über Elternabende gesprochen."):
+        await jana_user.send(text)
+        await sandbox.settle()
+    await jana_user.press("✅ Aufgabe")
+    await sandbox.settle()
+    await jana_user.send("Einladung übersetzen")
+    await sandbox.settle()
+    await jana_user.press("أميرة حداد")
+    await sandbox.settle()
+    await jana_user.send("15.12.2026")
+    await sandbox.settle()
+    await jana_user.press("📤 An die Mitglieder senden")
+    await sandbox.settle()
+    assert any("Einladung übersetzen" in m.text for m in amira.bot_messages)
+    step = await sandbox.next_step()
+    assert step is not None and step.what == "reminder about an action item of Bildung"
+    await sandbox.jump("next")
+    assert amira.last is not None and amira.last.text.startswith("⏰")
+    await jana_user.send("/record")
+    await sandbox.settle()
+    assert jana_user.last is not None
+    await jana_user.press("📄 Teilnehmerliste (PDF)", message=jana_user.last)
+    await sandbox.settle()
+    pdf = jana_user.last
+    assert pdf is not None and pdf.document is not None
+    assert pdf.document.file_name == "bildung-2026-12-08-attendance.pdf"
 
 
 async def test_quiet_hours_hold_the_poll_until_morning() -> None:

@@ -26,8 +26,11 @@ from handlers.polls.flow import open_poll
 from sandbox.emulator import UserHandle
 from storage import announcements as announcement_repo
 from storage import groups as group_repo
+from storage import meetings as meeting_repo
 from storage import polls as poll_repo
+from storage import record as record_repo
 from storage.models import AnnouncementStatus, ContentKind, Member, PollStatus, Role
+from storage.record_models import RecordStep as RecordInputStep
 from tests.e2e.checks import broken_invariants, database_state
 from tests.e2e.harness import ADMIN_ID, World
 from tests.e2e.helpers import consented, group_id, member_of
@@ -129,6 +132,47 @@ class Ctx:
         await self.world.settle()
         assert meeting.id is not None
         return meeting.id
+
+    async def meeting_at(self, delta: timedelta) -> int:
+        """A meeting of Bildung starting ``delta`` from now, made directly (no notice)."""
+        async with self.world.sessionmaker.begin() as session:
+            meeting = await meeting_repo.create_meeting(
+                session,
+                group_id=self.bildung,
+                starts_at=self.world.clock.now() + delta,
+                ends_at=None,
+                all_day=False,
+                location=None,
+                note=None,
+                now=self.world.clock.now(),
+            )
+        assert meeting.id is not None
+        return meeting.id
+
+    async def fresh_item(self, *, minutes: bool = False) -> tuple[int, int]:
+        """A proposal by the victim for a new meeting (and minutes waiting to be sent)."""
+        meeting_id = await self.meeting_at(timedelta(days=30))
+        async with self.world.sessionmaker.begin() as session:
+            item = await record_repo.add_agenda_item(
+                session,
+                meeting_id=meeting_id,
+                author_id=await self.member_id(self.victim),
+                text="Haushalt",
+                accepted=False,
+                now=self.world.clock.now(),
+            )
+            if minutes:
+                await record_repo.add_minutes(
+                    session,
+                    meeting_id=meeting_id,
+                    author_id=await self.member_id(self.victim),
+                    text="Protokoll",
+                    file_id=None,
+                    file_name=None,
+                    now=self.world.clock.now(),
+                )
+        assert item.id is not None
+        return meeting_id, item.id
 
     async def fresh_announcement(self, *, scheduled: bool = False) -> int:
         """An announcement to Bildung by its coordinator, waiting in the preview (or
@@ -303,6 +347,151 @@ async def _forget_someone_else(ctx: Ctx) -> str:
     return cb.encode(cb.ConfirmForget(victim.id, cb.microseconds(victim.created_at)))
 
 
+async def _here(ctx: Ctx) -> str:
+    return cb.encode(cb.CheckInHere(await ctx.meeting_at(timedelta(minutes=10))))
+
+
+async def _correct(ctx: Ctx) -> str:
+    meeting_id = await ctx.meeting_at(timedelta(minutes=-30))
+    return cb.encode(cb.CorrectCheckIn(meeting_id, await ctx.member_id(ctx.victim)))
+
+
+def _meeting_button(make: Callable[[int], Any]) -> Prepare:
+    async def prepare(ctx: Ctx) -> str:
+        return cb.encode(make(await ctx.meeting_at(timedelta(days=30))))
+
+    return prepare
+
+
+def _item(step: cb.AgendaItemStep) -> Prepare:
+    async def prepare(ctx: Ctx) -> str:
+        return cb.encode(cb.AgendaItemAction(step, (await ctx.fresh_item())[1]))
+
+    return prepare
+
+
+async def _send_minutes(ctx: Ctx) -> str:
+    meeting_id, _ = await ctx.fresh_item(minutes=True)
+    return cb.encode(cb.RecordAction(cb.RecordStep.MINUTES, meeting_id))
+
+
+async def _owner(ctx: Ctx) -> str:
+    """The coordinator and the organiser are both asked who is responsible."""
+    meeting_id = await ctx.meeting_at(timedelta(hours=-3))
+    async with ctx.world.sessionmaker.begin() as session:
+        for role in (COORDINATOR, ADMIN):
+            await record_repo.expect(
+                session,
+                member_id=await ctx.member_id(ctx.users[role]),
+                step=RecordInputStep.ACTION_WHO,
+                ref_id=meeting_id,
+                now=ctx.world.clock.now(),
+                data={"text": "Flyer"},
+            )
+    return cb.encode(cb.ActionOwner(meeting_id, await ctx.member_id(ctx.users[MEMBER])))
+
+
+async def _done(ctx: Ctx) -> str:
+    """An action item of Mira (the member)."""
+    meeting_id = await ctx.meeting_at(timedelta(hours=-3))
+    async with ctx.world.sessionmaker.begin() as session:
+        action = await record_repo.add_action(
+            session,
+            meeting_id=meeting_id,
+            group_id=ctx.bildung,
+            text="Flyer",
+            assignee_id=await ctx.member_id(ctx.users[MEMBER]),
+            due_on=(ctx.world.clock.now() + timedelta(days=9)).date(),
+            now=ctx.world.clock.now(),
+        )
+    return cb.encode(cb.ActionDone(action.id or 0))
+
+
+async def _minutes_command(ctx: Ctx) -> str:
+    await ctx.meeting_at(timedelta(hours=-3))
+    return "/minutes bildung"
+
+
+async def _upcoming(text: str, ctx: Ctx) -> str:
+    await ctx.meeting_at(timedelta(days=30))
+    return text
+
+
+def upcoming(text: str) -> Prepare:
+    async def prepare(ctx: Ctx) -> str:
+        return await _upcoming(text, ctx)
+
+    return prepare
+
+
+RECORD_CASES = [
+    Case("I'm here", MEMBERS, _here, button=True),
+    Case("attendance list", MANAGERS, _meeting_button(cb.AttendanceList), reads=True, button=True),
+    Case("correct the attendance", MANAGERS, _correct, button=True),
+    Case(
+        "propose an agenda item",
+        MEMBERS,
+        _meeting_button(lambda m: cb.AgendaManage(cb.AgendaStep.PROPOSE, m)),
+        button=True,
+    ),
+    Case(
+        "open the agenda",
+        MANAGERS,
+        _meeting_button(lambda m: cb.AgendaManage(cb.AgendaStep.VIEW, m)),
+        reads=True,
+        button=True,
+    ),
+    Case(
+        "add to the agenda",
+        MANAGERS,
+        _meeting_button(lambda m: cb.AgendaManage(cb.AgendaStep.ADD, m)),
+        button=True,
+    ),
+    Case(
+        "set the proposals' closing time",
+        MANAGERS,
+        _meeting_button(lambda m: cb.AgendaManage(cb.AgendaStep.CLOSE_DAYS, m)),
+        button=True,
+    ),
+    Case("accept a proposal", MANAGERS, _item(cb.AgendaItemStep.ACCEPT), button=True),
+    Case("drop a proposal", MANAGERS, _item(cb.AgendaItemStep.DROP), button=True),
+    Case("edit a proposal", MANAGERS, _item(cb.AgendaItemStep.EDIT), button=True),
+    Case(
+        "record a decision",
+        MANAGERS,
+        _meeting_button(lambda m: cb.RecordAction(cb.RecordStep.DECISION, m)),
+        button=True,
+    ),
+    Case("send the minutes", MANAGERS, _send_minutes, button=True),
+    Case(
+        "set the online link",
+        MANAGERS,
+        _meeting_button(lambda m: cb.RecordAction(cb.RecordStep.LINK, m)),
+        button=True,
+    ),
+    Case(
+        "attendance list PDF",
+        MANAGERS,
+        _meeting_button(lambda m: cb.RecordAction(cb.RecordStep.PDF, m)),
+        reads=True,
+        button=True,
+    ),
+    Case(
+        "attendance CSV",
+        MANAGERS,
+        _meeting_button(lambda m: cb.RecordAction(cb.RecordStep.CSV, m)),
+        reads=True,
+        button=True,
+    ),
+    Case("who is responsible", MANAGERS, _owner, button=True),
+    Case("mark someone's action done", MANAGERS | {MEMBER}, _done, button=True),
+    Case("/checkin", MANAGERS, upcoming("/checkin bildung"), reads=True),
+    Case("/minutes", MANAGERS, _minutes_command),
+    Case("/record", MANAGERS, upcoming("/record bildung"), reads=True),
+    Case("/agenda", MEMBERS | ADMINS, upcoming("/agenda bildung"), reads=True),
+]
+
+
 CASES = [
     Case("/newgroup", ADMINS, command("/newgroup Sport und Freizeit")),
     Case("/renamegroup", ADMINS, _rename),
@@ -362,6 +551,7 @@ CASES = [
     Case("vote", MEMBERS, _vote, button=True),
     Case("attend", MEMBERS, _attend, button=True),
     Case("forget someone else", NOBODY, _forget_someone_else, button=True),
+    *RECORD_CASES,
 ]
 
 
@@ -491,6 +681,14 @@ def test_the_matrix_names_every_privileged_button() -> None:
         cb.VoteAction,
         cb.Attend,
         cb.ConfirmForget,
+        cb.CheckInHere,
+        cb.AttendanceList,
+        cb.CorrectCheckIn,
+        cb.AgendaManage,
+        cb.AgendaItemAction,
+        cb.RecordAction,
+        cb.ActionOwner,
+        cb.ActionDone,
     }
     kinds = set(getattr(cb.Callback, "__args__", ()))
     assert kinds - harmless - covered == set(), "a new button kind needs a row in CASES"

@@ -202,7 +202,8 @@ async def test_visitor_runs_a_date_poll_to_the_meeting_notice(page: Page, tmp_pa
         notice = page.locator("#messages .msg", has=page.locator(".document")).last
         await expect(notice.locator(".doc-name")).to_have_text("bildung-2026-12-08.ics")
         await expect(notice.locator(".text")).to_contain_text(text)
-        await expect(notice.locator(".kb-button")).to_have_count(2)
+        # I'll come, I can't, and proposing an agenda item (the meeting record)
+        await expect(notice.locator(".kb-button")).to_have_count(3)
 
     # Olena did not answer: she was reminded before the poll closed.
     await open_chat(page, OLENA)

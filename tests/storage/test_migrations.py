@@ -432,3 +432,60 @@ def test_0007_gives_claims_an_owner_and_a_lease(empty_database: str) -> None:
 
     assert asyncio.run(reclaim()) == 1
     assert asyncio.run(run("SELECT status FROM delivery WHERE id = 2")) == [("pending",)]
+
+
+def test_0008_upgrades_a_populated_database(empty_database: str) -> None:
+    """0008 on a database with a group, a member, a meeting and an answer keeps them all: the
+    meeting gains no online link and no check-in token, the group closes proposals 3 days
+    before, and the new tables start empty and take rows that refer to the old ones.
+    (Seen failing: adding the meeting's columns in a SQLite batch rebuild dropped "meeting"
+    under its ON DELETE CASCADE children and lost the attendance row.)"""
+    import asyncio
+
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_database, "0006")
+
+    async def run(*sql: str) -> list[tuple[object, ...]]:
+        engine = create_engine(empty_database)
+        try:
+            async with engine.begin() as conn:
+                rows: list[tuple[object, ...]] = []
+                for statement in sql:
+                    result = await conn.execute(text(statement))
+                    rows = [tuple(r) for r in result.fetchall()] if result.returns_rows else []
+                return rows
+        finally:
+            await engine.dispose()
+
+    at = "2026-11-01 10:00:00+00:00"
+    asyncio.run(
+        run(
+            "INSERT INTO workgroup (id, slug, name, timezone, created_at, chat_id, poll_quorum, "
+            "confirm_dates, poll_reminder_hours) VALUES "
+            f"(1, 'bildung', 'Bildung', 'Europe/Berlin', '{at}', NULL, 0, false, '[48, 6]')",
+            "INSERT INTO member (id, telegram_id, first_name, language, consent_at, "
+            f"consent_version, created_at) VALUES (1, 101, 'Ada', 'de', '{at}', 1, '{at}')",
+            "INSERT INTO meeting (id, group_id, uid, status, starts_at, all_day, location, "
+            f"sequence, created_at, updated_at) VALUES (1, 1, 'u1@gremium', 'scheduled', "
+            f"'2027-01-12 16:00:00+00:00', false, 'Rathaus', 0, '{at}', '{at}')",
+            "INSERT INTO attendance (meeting_id, member_id, coming, updated_at) VALUES "
+            f"(1, 1, true, '{at}')",
+        )
+    )
+    migrate.upgrade(empty_database)
+    assert asyncio.run(run("SELECT agenda_close_days FROM workgroup")) == [(3,)]
+    assert asyncio.run(run("SELECT location, online_url, checkin_token FROM meeting")) == [
+        ("Rathaus", None, None)
+    ]
+    assert asyncio.run(run("SELECT member_id, coming FROM attendance")) == [(1, True)]
+    asyncio.run(
+        run(
+            "INSERT INTO agenda_item (meeting_id, author_id, text, status, position, created_at, "
+            f"updated_at) VALUES (1, 1, 'Haushalt', 'proposed', 0, '{at}', '{at}')",
+            f"INSERT INTO check_in (meeting_id, member_id, source, at) VALUES (1, 1, 'self', '{at}')",
+            "INSERT INTO action_item (meeting_id, group_id, text, assignee_id, due_on, "
+            f"created_at) VALUES (1, 1, 'Flyer', 1, '2027-02-01', '{at}')",
+        )
+    )
+    assert asyncio.run(run("SELECT count(*) FROM check_in")) == [(1,)]

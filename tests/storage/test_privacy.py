@@ -31,6 +31,15 @@ from storage.models import (
     Role,
     Vote,
 )
+from storage.record_models import (
+    ActionItem,
+    AgendaItem,
+    AgendaStatus,
+    CheckIn,
+    Minutes,
+    RecordInput,
+    RecordStep,
+)
 from tests.personal_data import Person, traces
 
 ZEYNEP = 7_770_001_234
@@ -138,6 +147,7 @@ async def _scene(sessionmaker: SessionMaker, now: datetime) -> Scene:
                     )
                 )
             meetings.append(meeting.id or 0)
+        await _record_rows(s, group.id, meetings[0], zeynep, other, now)
         sent = Announcement(
             sender_id=zeynep.id,
             sender_chat_id=ZEYNEP,
@@ -163,6 +173,77 @@ async def _scene(sessionmaker: SessionMaker, now: datetime) -> Scene:
         s.add(_delivery(sent.id or 0, -100123, None, head, DeliveryStatus.PENDING, now))
         s.add(_delivery(sent.id or 0, ZEYNEP, zeynep.id, head, DeliveryStatus.SENT, now))
         return Scene(zeynep, other, polls[0], polls[1], meetings[0], meetings[1], sent.id or 0)
+
+
+async def _record_rows(
+    s: AsyncSession, group_id: int, meeting_id: int, zeynep: Member, other: Member, now: datetime
+) -> None:
+    """The meeting record's traces: both checked in, Zeynep proposed two items (one taken onto
+    the agenda), owns an action item, sent minutes and is typing a decision."""
+    for m in (zeynep, other):
+        s.add(CheckIn(meeting_id=meeting_id, member_id=m.id, source="self", at=now))
+    for status in (AgendaStatus.PROPOSED, AgendaStatus.ACCEPTED):
+        s.add(
+            AgendaItem(
+                meeting_id=meeting_id,
+                author_id=zeynep.id,
+                text=f"Punkt {status}",
+                status=status,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    s.add(
+        ActionItem(
+            meeting_id=meeting_id,
+            group_id=group_id,
+            text="Flyer",
+            assignee_id=zeynep.id,
+            due_on=(now + timedelta(days=20)).date(),
+            created_at=now,
+        )
+    )
+    s.add(Minutes(meeting_id=meeting_id, author_id=zeynep.id, text="Protokoll", created_at=now))
+    s.add(
+        RecordInput(
+            member_id=zeynep.id or 0,
+            step=RecordStep.DECISION,
+            ref_id=meeting_id,
+            data={"text": "halb"},
+            created_at=now,
+        )
+    )
+    await s.flush()
+
+
+async def test_forget_keeps_the_record_anonymous(
+    sessionmaker: SessionMaker, clock: FakeClock
+) -> None:
+    """Forgetting keeps the meeting's check-in count and the group's agenda, action items and
+    minutes, without the member; their open proposal and their dialogue go. (Planted: not
+    anonymising past check-ins let the cascade delete them: the count fell to 1.)"""
+    scene = await _scene(sessionmaker, clock.now())
+    async with sessionmaker() as session:
+        data = await privacy.export_member(session, member=scene.zeynep)
+    assert [c["source"] for c in data["check_ins"]] == ["self"]
+    assert [i["status"] for i in data["agenda_items"]] == ["proposed", "accepted"]
+    assert [a["text"] for a in data["action_items"]] == ["Flyer"]
+    assert [m["text"] for m in data["minutes_sent"]] == ["Protokoll"]
+    assert [t["step"] for t in data["typing"]] == ["decision"]
+    async with sessionmaker.begin() as session:
+        await privacy.forget_member(
+            session, member=scene.zeynep, now=clock.now(), replacement="Integrationskonferenz"
+        )
+    async with sessionmaker() as s:
+        checks = (await s.exec(select(CheckIn))).all()
+        assert sorted(c.member_id or 0 for c in checks) == [0, scene.other.id]
+        items = (await s.exec(select(AgendaItem))).all()
+        assert [(i.status, i.author_id) for i in items] == [("accepted", None)]
+        actions = (await s.exec(select(ActionItem))).all()
+        assert [(a.text, a.assignee_id) for a in actions] == [("Flyer", None)]
+        minutes = (await s.exec(select(Minutes))).all()
+        assert [(m.text, m.author_id) for m in minutes] == [("Protokoll", None)]
+        assert (await s.exec(select(RecordInput))).all() == []
 
 
 async def test_export_holds_everything_about_the_member(
