@@ -69,7 +69,7 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
         (
             '[telegram]\ntoken = "1:a"\n[organisation]\ngerman_address = "ihr"',
             "organisation.german_address",
-            'neither "sie"',
+            'must be "sie" or "du"',
         ),
         (
             '[telegram]\ntoken = "1:a"\n[organisation]\nadmins = ["bob"]',
