@@ -45,7 +45,7 @@ async def test_agenda(world: World) -> None:
     shown = await world.send(oksana, "/agenda")
     assert shown.text.startswith("📋 Bildung: порядок денний")
     assert "Пунктів поки немає." in shown.text
-    await world.press(oksana, "📝 Запропонувати пункт порядку денного", message=shown)
+    await world.press(oksana, "📝 Порядок денний: запропонувати пункт", message=shown)
     await world.send(oksana, "<b>Sprachkurse</b> für Eltern")
     assert await _items(world) == [
         ("Haushalt 2027 & Förderanträge", "proposed", 0),

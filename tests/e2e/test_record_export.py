@@ -116,8 +116,8 @@ async def test_record_and_exports(world: World) -> None:
     await world.send(hana, "/record bildung")
     view = hana.last
     assert "👍 1 kommen · 👎 0 kommen nicht\n✋ 3 anwesend: Bülent, Олена, أمينة" in view.text
-    text = _pdf_text(await _document(world, hana, "📄 Teilnehmerliste (PDF)", view))
-    assert "Teilnehmerliste" in text
+    text = _pdf_text(await _document(world, hana, "📄 Anwesenheitsliste (PDF)", view))
+    assert "Anwesenheitsliste" in text
     assert "Integrationskonferenz Herne" in text
     assert "Bildung" in text and "Dienstag, 12. Januar 2027, 17:00–19:00" in text
     assert PLACE in text and LINK in text
@@ -162,6 +162,6 @@ async def test_record_and_exports(world: World) -> None:
         ["Олена", "", "yes"],
         ["أمينة", "", "yes"],
     ]
-    text = _pdf_text(await _document(world, hana, "📄 Teilnehmerliste (PDF)", view))
+    text = _pdf_text(await _document(world, hana, "📄 Anwesenheitsliste (PDF)", view))
     assert "1 Олена\n2 أمينة\n3 Personen anwesend." in text
     assert "Darunter 1 Person, die inzwischen um Löschung ihrer Daten gebeten hat." in text
