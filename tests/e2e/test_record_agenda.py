@@ -132,6 +132,7 @@ async def test_a_cancelled_meeting_ends_the_proposal(world: World) -> None:
     await world.press(ada, "📝 Propose an agenda item", message=notice)
     await world.send(hana, "/meetings")
     await world.press(hana, "✖️ Cancel meeting")
+    await world.press(hana, "✖️ Yes, cancel it")
     assert (await world.send(ada, "Haushalt")).text == "This meeting was cancelled."
     assert (await world.send(ada, "Haushalt")).text != "This meeting was cancelled."
     assert await _items(world) == []

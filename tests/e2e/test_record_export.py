@@ -115,7 +115,7 @@ async def test_record_and_exports(world: World) -> None:
     await world.tick(datetime(2027, 1, 12, 19, 0, tzinfo=UTC) - world.clock.now())
     await world.send(hana, "/record bildung")
     view = hana.last
-    assert "👍 1 kommen · 👎 0 kommen nicht\n✋ 3 anwesend: Bülent, Олена, أمينة" in view.text
+    assert "👍 kommen: 1 · 👎 kommen nicht: 0\n✋ 3 anwesend: Bülent, Олена, أمينة" in view.text
     text = _pdf_text(await _document(world, hana, "📄 Anwesenheitsliste (PDF)", view))
     assert "Anwesenheitsliste" in text
     assert "Integrationskonferenz Herne" in text
