@@ -615,6 +615,7 @@ REFUSALS = (
     "This is someone else",
     "This button is no longer valid",
     "This button is from before",
+    "You are not a member of",
 )
 
 

@@ -174,7 +174,7 @@ async def test_cancelling_a_meeting_asks_first(world: World) -> None:
     assert not any("is cancelled" in (m.caption or m.text) for m in mia.bot_messages)
     kept = await world.press(hana, "Keep the meeting", message=asked)
     assert kept.text.startswith("📅 Bildung\nTuesday, January 12, 2027")
-    assert kept.button_labels == ["🗓 Move", "✖️ Cancel meeting"]
+    assert kept.button_labels == ["🗓 Move", "✖️ Cancel meeting", "👥 Attendance"]
     await world.press(hana, "✖️ Cancel meeting", message=kept)
     await world.press(hana, "✖️ Yes, cancel it")
     assert "The meeting is cancelled; everyone was told." in [m.text for m in hana.bot_messages]
@@ -193,16 +193,21 @@ async def test_the_members_answer_stays_on_the_meeting_notice(world: World) -> N
     await member_of(world, mia, "bildung")
     await _meeting_for(world, hana, mia)
     notice = next(m for m in mia.bot_messages if m.document is not None)
-    assert notice.button_labels == ["👍 I'll come", "👎 I can't"]
+    assert notice.button_labels == ["👍 I'll come", "👎 I can't", "📝 Propose an agenda item"]
     marked = await world.press(mia, "👍 I'll come", message=notice)
     assert mia.callback_answers[-1].text == "See you there!"
     assert marked.message_id == notice.message_id
-    assert marked.button_labels == ["[👍 I'll come]", "👎 I can't"]
-    assert (await world.send(mia, "/meetings")).button_labels == ["[👍 I'll come]", "👎 I can't"]
+    assert marked.button_labels == ["[👍 I'll come]", "👎 I can't", "📝 Propose an agenda item"]
+    assert (await world.send(mia, "/meetings")).button_labels == [
+        "[👍 I'll come]",
+        "👎 I can't",
+        "📝 Propose an agenda item",
+    ]
     await world.tick(timedelta(days=38))  # 7 days before: the reminder keeps her mark
     reminder = next(m for m in mia.bot_messages if m.text.startswith("⏰ Reminder: Bildung meets"))
-    assert reminder.button_labels == ["[👍 I'll come]", "👎 I can't"]
+    assert reminder.button_labels == ["[👍 I'll come]", "👎 I can't", "✋ I'm here"]
     changed = await world.press(mia, "👎 I can't", message=notice)
+    # By now the proposals for the agenda have closed: no proposal button any more.
     assert changed.button_labels == ["👍 I'll come", "[👎 I can't]"]
     async with world.sessionmaker() as session:
         (answer,) = (await session.exec(select(Attendance))).all()
