@@ -20,8 +20,8 @@ from handlers.common import group_zone
 from handlers.context import BotData
 from handlers.meetings import record_texts as rtexts
 from handlers.meetings import texts as mtexts
-from handlers.meetings.agenda import schedule_proposal_close
 from handlers.meetings.lookup import message_parts
+from handlers.meetings.proposals import schedule_proposal_close
 from handlers.meetings.rhythm import plan_group
 from handlers.notices import queue_message
 from storage import groups as group_repo

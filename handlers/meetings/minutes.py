@@ -19,7 +19,7 @@ from handlers.callback_data import ActionDone, ActionOwner, RecordAction, Record
 from handlers.callbacks import decode, encode
 from handlers.common import Actor, group_zone, load_actor, require_group_manager
 from handlers.context import BotData, Context
-from handlers.meetings.agenda import item_text
+from handlers.meetings.agenda_input import item_text
 from handlers.meetings.lookup import managed_group, message_parts, scheduled_meeting
 from handlers.meetings.record_texts import action_line
 from handlers.meetings.texts import meeting_when
