@@ -174,16 +174,7 @@ async def send_minutes(
     """Send what is not sent yet (texts, documents by file id, decisions, actions) to every
     member of the group."""
     assert meeting.id is not None and group.id is not None
-    parts = [m for m in await repo.minutes_of(session, meeting_id=meeting.id) if m.sent_at is None]
-    decisions = await repo.decisions_of(session, meeting_id=meeting.id)
-    actions = await repo.actions_of(session, meeting_id=meeting.id)
-    if not parts and not decisions and not actions:
-        raise GremiumError(
-            "There is nothing to send yet: send the minutes as a text or a document."
-        )
-    owners = await repo.members_by_id(
-        session, ids={a.assignee_id for a in actions if a.assignee_id is not None}
-    )
+    parts, decisions, actions, owners = await _to_send(session, meeting)
     tz, now = group_zone(group, bd.timezone), bd.clock.now()
     batch = max([p.id or 0 for p in parts] + [0])
     count = 0
@@ -212,6 +203,25 @@ async def send_minutes(
     return lang.ngettext(
         "📤 The minutes went to {n} member.", "📤 The minutes went to {n} members.", count
     )
+
+
+async def _to_send(
+    session: AsyncSession, meeting: Meeting
+) -> tuple[list[Minutes], list[Decision], list[ActionItem], dict[int, Member]]:
+    """The unsent minutes, the decisions, the action items and their owners; refused if there
+    is nothing to send."""
+    assert meeting.id is not None
+    parts = [m for m in await repo.minutes_of(session, meeting_id=meeting.id) if m.sent_at is None]
+    decisions = await repo.decisions_of(session, meeting_id=meeting.id)
+    actions = await repo.actions_of(session, meeting_id=meeting.id)
+    if not parts and not decisions and not actions:
+        raise GremiumError(
+            "There is nothing to send yet: send the minutes as a text or a document."
+        )
+    owners = await repo.members_by_id(
+        session, ids={a.assignee_id for a in actions if a.assignee_id is not None}
+    )
+    return parts, decisions, actions, owners
 
 
 def _payload(
