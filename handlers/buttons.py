@@ -19,7 +19,7 @@ from handlers.announcements import actions as announce_actions
 from handlers.announcements import compose as announce
 from handlers.callbacks import decode
 from handlers.context import Context
-from handlers.meetings import agenda, attendance, minutes, record
+from handlers.meetings import action_reminders, agenda, attendance, decisions, minutes, record
 from handlers.meetings import commands as meetings
 from handlers.membership import groups as membership
 from handlers.membership import start
@@ -63,8 +63,8 @@ ROUTES: Mapping[type, Button] = {
     cd.AgendaManage: agenda.agenda_button,
     cd.AgendaItemAction: agenda.item_button,
     cd.RecordAction: _record_button,
-    cd.ActionOwner: minutes.owner_button,
-    cd.ActionDone: minutes.done_button,
+    cd.ActionOwner: decisions.owner_button,
+    cd.ActionDone: action_reminders.done_button,
     # announcements
     cd.AnnounceTarget: announce.target_button,
     cd.AnnounceAction: announce_actions.action_button,

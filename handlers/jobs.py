@@ -13,9 +13,9 @@ from handlers.announcements.release import release_due
 from handlers.announcements.reports import ReportUpdater
 from handlers.cadence.steps import open_step, review_step
 from handlers.context import BotData, Context
-from handlers.meetings.agenda import proposals_closed
+from handlers.meetings.action_reminders import remind_action
 from handlers.meetings.flow import remind_meeting
-from handlers.meetings.minutes import remind_action
+from handlers.meetings.proposals import proposals_closed
 from handlers.meetings.rhythm import plan_unplanned
 from handlers.polls.flow import close_poll, remind
 from handlers.privacy.commands import retention_sweep

@@ -6,7 +6,7 @@ import logging
 from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CommandHandler, filters
 
 from domain.dates import parse_candidates
@@ -41,24 +41,7 @@ async def attend_button(update: Update, context: Context) -> None:
     bd = context.bot_data
     async with bd.sessionmaker.begin() as session:
         actor = await load_actor(session, bd, query.from_user)
-        member = actor.require_member()
-        meeting = await repo.get_meeting(session, meeting_id=data.meeting_id)
-        if meeting is None or meeting.status != MeetingStatus.SCHEDULED:
-            raise GremiumError("This meeting was cancelled.")
-        assert member.id is not None and meeting.id is not None
-        if not await group_repo.get_membership(
-            session, member_id=member.id, group_id=meeting.group_id
-        ):
-            raise GremiumError("Only members of this group can answer.")
-        if meeting.starts_at <= bd.clock.now():
-            raise GremiumError("This meeting has already started.")
-        await repo.set_attendance(
-            session,
-            meeting_id=meeting.id,
-            member_id=member.id,
-            coming=data.coming,
-            now=bd.clock.now(),
-        )
+        meeting = await _set_attendance(session, bd, actor, data)
     note = (
         actor.lang._("See you there!")
         if data.coming
@@ -66,23 +49,59 @@ async def attend_button(update: Update, context: Context) -> None:
     )
     await query.answer(note)
     if isinstance(query.message, Message):
-        # The pressed keyboard is not sent back (see drop_echoed_keyboards): redraw it. The
-        # notice (with its calendar file) has no "I'm here"; reminders and /meetings have.
-        group = await _group_of(bd, meeting)
-        await query.edit_message_reply_markup(
-            mtexts.attendance_keyboard(
-                actor.lang,
-                meeting,
-                mine=data.coming,
-                here=query.message.document is None,
-                propose=proposals_open(
-                    meeting.starts_at, group.agenda_close_days, now=bd.clock.now()
-                ),
-            )
+        await _redraw_attendance(bd, query, query.message, actor, meeting, data.coming)
+
+
+async def _set_attendance(
+    session: AsyncSession, bd: BotData, actor: Actor, data: Attend
+) -> Meeting:
+    """Note whether the member comes, if they belong to the group and it has not started."""
+    member = actor.require_member()
+    meeting = await repo.get_meeting(session, meeting_id=data.meeting_id)
+    if meeting is None or meeting.status != MeetingStatus.SCHEDULED:
+        raise GremiumError("This meeting was cancelled.")
+    assert member.id is not None and meeting.id is not None
+    if not await group_repo.get_membership(
+        session, member_id=member.id, group_id=meeting.group_id
+    ):
+        raise GremiumError("Only members of this group can answer.")
+    if meeting.starts_at <= bd.clock.now():
+        raise GremiumError("This meeting has already started.")
+    await repo.set_attendance(
+        session,
+        meeting_id=meeting.id,
+        member_id=member.id,
+        coming=data.coming,
+        now=bd.clock.now(),
+    )
+    return meeting
+
+
+async def _redraw_attendance(
+    bd: BotData,
+    query: CallbackQuery,
+    message: Message,
+    actor: Actor,
+    meeting: Meeting,
+    coming: bool,
+) -> None:
+    """Redraw the pressed keyboard with the member's answer."""
+    # The pressed keyboard is not sent back (see drop_echoed_keyboards): redraw it. The
+    # notice (with its calendar file) has no "I'm here"; reminders and /meetings have.
+    group = await _group_of(bd, meeting)
+    await query.edit_message_reply_markup(
+        mtexts.attendance_keyboard(
+            actor.lang,
+            meeting,
+            mine=coming,
+            here=message.document is None,
+            propose=proposals_open(meeting.starts_at, group.agenda_close_days, now=bd.clock.now()),
         )
+    )
 
 
 async def _group_of(bd: BotData, meeting: Meeting) -> Group:
+    """The meeting's group, read in a session of its own."""
     async with bd.sessionmaker() as session:
         group = await group_repo.get_group(session, group_id=meeting.group_id)
     assert group is not None

@@ -10,8 +10,8 @@ from domain.errors import GremiumError
 from handlers import texts
 from handlers.common import Actor, require_group_manager
 from handlers.context import BotData
-from handlers.meetings import agenda as record_agenda
-from handlers.meetings import minutes as record_minutes
+from handlers.meetings import agenda_input as record_agenda
+from handlers.meetings import decisions as record_minutes
 from handlers.meetings import record as record_book
 from handlers.meetings.lookup import require_member_of
 from storage import groups as group_repo

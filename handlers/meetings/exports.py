@@ -47,12 +47,30 @@ class Sheet:
 
 
 def _font_path(name: str) -> str:
+    """A font shipped inside the package."""
     return str(resources.files("handlers.meetings") / "fonts" / name)
 
 
 def attendance_pdf(lang: Lang, sheet: Sheet, tz: ZoneInfo) -> bytes:
     """The attendance list for printing and filing: A4, group, date, time, place, the names of
     those present, numbered, with room to sign."""
+    pdf = _document(lang, sheet)
+    width = pdf.epw
+    pdf.set_font(FONT, "B", 18)
+    pdf.cell(width, 10, lang._("Attendance list"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 11)
+    pdf.cell(width, 6, sheet.organisation, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    _facts(pdf, lang, sheet.group, sheet.meeting, tz)
+    pdf.ln(4)
+    _table(pdf, lang, sheet.present)
+    pdf.ln(4)
+    _footer(pdf, lang, sheet, tz)
+    return bytes(pdf.output())
+
+
+def _document(lang: Lang, sheet: Sheet) -> FPDF:
+    """An empty A4 page with the fonts, shaping and margins of the list."""
     pdf = FPDF(format="A4")
     pdf.set_title(lang._("Attendance list") + f" {sheet.group.name}")
     pdf.set_creator(sheet.organisation)
@@ -63,15 +81,14 @@ def attendance_pdf(lang: Lang, sheet: Sheet, tz: ZoneInfo) -> bytes:
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
+    return pdf
+
+
+def _facts(pdf: FPDF, lang: Lang, group: Group, meeting: Meeting, tz: ZoneInfo) -> None:
+    """Group, date and time, place and online link, one labelled line each."""
     width = pdf.epw
-    pdf.set_font(FONT, "B", 18)
-    pdf.cell(width, 10, lang._("Attendance list"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, "", 11)
-    pdf.cell(width, 6, sheet.organisation, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(4)
-    meeting = sheet.meeting
     facts = [
-        (lang._("Group"), sheet.group.name),
+        (lang._("Group"), group.name),
         (lang._("Date and time"), meeting_when(lang, meeting, tz)),
     ]
     if meeting.location:
@@ -83,9 +100,11 @@ def attendance_pdf(lang: Lang, sheet: Sheet, tz: ZoneInfo) -> bytes:
         pdf.cell(40, 7, label + ":")
         pdf.set_font(FONT, "", 11)
         pdf.multi_cell(width - 40, 7, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(4)
-    _table(pdf, lang, sheet.present)
-    pdf.ln(4)
+
+
+def _footer(pdf: FPDF, lang: Lang, sheet: Sheet, tz: ZoneInfo) -> None:
+    """How many were present (the forgotten among them) and when the list was made."""
+    width = pdf.epw
     pdf.set_font(FONT, "", 10)
     total = len(sheet.present) + sheet.anonymous
     pdf.multi_cell(
@@ -110,7 +129,6 @@ def attendance_pdf(lang: Lang, sheet: Sheet, tz: ZoneInfo) -> bytes:
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
-    return bytes(pdf.output())
 
 
 def _table(pdf: FPDF, lang: Lang, names: Sequence[str]) -> None:

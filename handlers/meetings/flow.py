@@ -20,8 +20,8 @@ from handlers.common import group_zone
 from handlers.context import BotData
 from handlers.meetings import record_texts as rtexts
 from handlers.meetings import texts as mtexts
-from handlers.meetings.agenda import schedule_proposal_close
 from handlers.meetings.lookup import message_parts
+from handlers.meetings.proposals import schedule_proposal_close
 from handlers.meetings.rhythm import plan_group
 from handlers.notices import queue_message
 from storage import groups as group_repo
@@ -83,6 +83,7 @@ def ics_for(
 
 
 def _ics_name(group: Group, meeting: Meeting, tz: Any) -> str:
+    """The calendar file's name: the group's slug and the meeting's day."""
     return f"{group.slug}-{meeting.starts_at.astimezone(tz):%Y-%m-%d}.ics"
 
 
@@ -109,19 +110,9 @@ async def announce_meeting(
         if lang.code not in files:
             data = ics_for(bd, lang, meeting, group, cancel=cancelled)
             files[lang.code] = base64.b64encode(data).decode()
-        if cancelled:
-            caption = mtexts.meeting_cancelled(lang, meeting, group, tz)
-            markup = None
-        else:
-            caption = mtexts.meeting_notice(lang, meeting, group, tz, changed=changed)
-            markup = mtexts.attendance_keyboard(lang, meeting, propose=proposing)
-        params: dict[str, Any] = {
-            "document": {"base64": files[lang.code], "filename": _ics_name(group, meeting, tz)},
-            "caption": caption,
-            "parse_mode": "HTML",
-        }
-        if markup is not None:
-            params["reply_markup"] = markup.to_dict()
+        params = _notice_params(
+            lang, meeting, group, tz, files[lang.code], changed, cancelled, proposing
+        )
         state = "x" if cancelled else str(meeting.sequence)
         count += await queue_message(
             session,
@@ -133,12 +124,48 @@ async def announce_meeting(
             payload=[{"method": "sendDocument", "params": params}],
             group=group,
         )
+    await _schedule_after_notice(session, bd, meeting, group, cancelled=cancelled)
+    return count
+
+
+async def _schedule_after_notice(
+    session: AsyncSession, bd: BotData, meeting: Meeting, group: Group, *, cancelled: bool
+) -> None:
+    """A cancelled meeting drops its proposal closing; any other gets reminders and one."""
+    assert meeting.id is not None
     if cancelled:
         await tasks.cancel(session, kind=TaskKind.AGENDA_CLOSE, ref_id=meeting.id)
     else:
         await schedule_meeting_reminders(session, bd, meeting, group)
         await schedule_proposal_close(session, bd, meeting, group)
-    return count
+
+
+def _notice_params(
+    lang: Lang,
+    meeting: Meeting,
+    group: Group,
+    tz: Any,
+    ics: str,
+    changed: bool,
+    cancelled: bool,
+    proposing: bool,
+) -> dict[str, Any]:
+    """sendDocument's parameters for one language: the .ics file (base64), the notice as its
+    caption and, unless cancelled, the attendance buttons."""
+    if cancelled:
+        caption = mtexts.meeting_cancelled(lang, meeting, group, tz)
+        markup = None
+    else:
+        caption = mtexts.meeting_notice(lang, meeting, group, tz, changed=changed)
+        markup = mtexts.attendance_keyboard(lang, meeting, propose=proposing)
+    params: dict[str, Any] = {
+        "document": {"base64": ics, "filename": _ics_name(group, meeting, tz)},
+        "caption": caption,
+        "parse_mode": "HTML",
+    }
+    if markup is not None:
+        params["reply_markup"] = markup.to_dict()
+    return params
 
 
 #: A reminder this long or longer before the meeting is the 7-day one: the agenda goes out

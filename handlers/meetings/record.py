@@ -60,6 +60,7 @@ async def record_command(update: Update, context: Context) -> None:
 async def _meeting_view(
     session: AsyncSession, bd: BotData, lang: Lang, meeting: Meeting, group: Group
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """One meeting's record, with its export buttons."""
     assert meeting.id is not None
     coming, not_coming = await meeting_repo.attendance_counts(session, meeting_id=meeting.id)
     present_ids = await repo.checked_in_ids(session, meeting_id=meeting.id)
@@ -86,6 +87,11 @@ async def _meeting_view(
         actions=actions,
         owners=owners,
     )
+    return text, _record_keyboard(lang, meeting, upcoming=meeting.starts_at >= bd.clock.now())
+
+
+def _record_keyboard(lang: Lang, meeting: Meeting, *, upcoming: bool) -> InlineKeyboardMarkup:
+    """The exports; for a meeting still to come also the online link."""
 
     def button(label: str, step: RecordStep) -> InlineKeyboardButton:
         return InlineKeyboardButton(
@@ -98,9 +104,9 @@ async def _meeting_view(
             button("📊 " + lang._("All meetings (CSV)"), RecordStep.CSV),
         ]
     ]
-    if meeting.starts_at >= bd.clock.now():
+    if upcoming:
         rows.append([button("🌐 " + lang._("Online link"), RecordStep.LINK)])
-    return text, InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(rows)
 
 
 async def export_button(update: Update, context: Context) -> None:
@@ -114,20 +120,7 @@ async def export_button(update: Update, context: Context) -> None:
         meeting, group = await scheduled_meeting(session, data.meeting_id)
         await require_group_manager(session, actor, group)
         if data.step == RecordStep.LINK:
-            member = actor.require_member()
-            assert member.id is not None and meeting.id is not None
-            await clear_pending_inputs(session, member_id=member.id)
-            await repo.expect(
-                session,
-                member_id=member.id,
-                step=Typing.ONLINE_LINK,
-                ref_id=meeting.id,
-                now=bd.clock.now(),
-            )
-            prompt = actor.lang._(
-                "Send the link for joining online (https://…), or - to remove it."
-            )
-            content = None
+            prompt, content = await _ask_link(session, bd, actor, meeting), None
         else:
             prompt = None
             content = await _export(session, bd, actor.lang, meeting, group, data.step)
@@ -137,6 +130,21 @@ async def export_button(update: Update, context: Context) -> None:
         await context.bot.send_document(query.from_user.id, payload, filename=name)
     elif prompt is not None:
         await context.bot.send_message(query.from_user.id, prompt)
+
+
+async def _ask_link(session: AsyncSession, bd: BotData, actor: Actor, meeting: Meeting) -> str:
+    """The coordinator's next message is the meeting's online link; the question."""
+    member = actor.require_member()
+    assert member.id is not None and meeting.id is not None
+    await clear_pending_inputs(session, member_id=member.id)
+    await repo.expect(
+        session,
+        member_id=member.id,
+        step=Typing.ONLINE_LINK,
+        ref_id=meeting.id,
+        now=bd.clock.now(),
+    )
+    return actor.lang._("Send the link for joining online (https://…), or - to remove it.")
 
 
 async def _export(

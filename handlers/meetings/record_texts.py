@@ -134,27 +134,11 @@ def record_of_meeting(
 ) -> str:
     """One meeting in the group's record."""
     lines = [f"📅 <b>{meeting_when(lang, meeting, tz)}</b>", *place_lines(lang, meeting)]
-    lines.append(
-        lang._("👍 {coming} coming · 👎 {absent} not coming", coming=coming, absent=not_coming)
-    )
-    if present or anonymous_present:
-        lines.append(
-            lang._(
-                "✋ {n} present: {names}",
-                n=len(present) + anonymous_present,
-                names=names(present),
-            )
-        )
+    lines += _attendance_lines(lang, coming, not_coming, present, anonymous_present)
     if items:
         lines.append(lang._("Agenda:"))
         lines += [f"  {i}. {escape(item.text)}" for i, item in enumerate(items, 1)]
-    for part in minutes:
-        label = lang._("Minutes:")
-        if part.text:
-            lines.append(f"{label} {escape(part.text[:300])}")
-        if part.file_name or part.file_id:
-            document = part.file_name or lang._("document")
-            lines.append(f"{label} 📎 {escape(document)}")
+    lines += _minutes_lines(lang, minutes)
     if decisions:
         lines.append(lang._("Decisions:"))
         lines += ["  • " + escape(d.text) for d in decisions]
@@ -164,3 +148,34 @@ def record_of_meeting(
             mark = "✅" if action.done_at else "⏳"
             lines.append(f"  {mark} " + action_line(lang, action, owners))
     return "\n".join(lines)
+
+
+def _attendance_lines(
+    lang: Lang, coming: int, not_coming: int, present: Sequence[Member], anonymous_present: int
+) -> list[str]:
+    """Who said they would come or not, and who was present."""
+    lines = [
+        lang._("👍 {coming} coming · 👎 {absent} not coming", coming=coming, absent=not_coming)
+    ]
+    if present or anonymous_present:
+        lines.append(
+            lang._(
+                "✋ {n} present: {names}",
+                n=len(present) + anonymous_present,
+                names=names(present),
+            )
+        )
+    return lines
+
+
+def _minutes_lines(lang: Lang, minutes: Sequence[Minutes]) -> list[str]:
+    """Each part of the minutes: its text (shortened), its document's name."""
+    lines = []
+    for part in minutes:
+        label = lang._("Minutes:")
+        if part.text:
+            lines.append(f"{label} {escape(part.text[:300])}")
+        if part.file_name or part.file_id:
+            document = part.file_name or lang._("document")
+            lines.append(f"{label} 📎 {escape(document)}")
+    return lines

@@ -68,17 +68,7 @@ def attendance_keyboard(
     the check-in button, with ``propose`` the agenda proposal button; the online link when
     there is one."""
     assert meeting.id is not None
-    come, cannot = "👍 " + lang._("I'll come"), "👎 " + lang._("I can't")
-    if mine is True:
-        come = f"[{come}]"
-    elif mine is False:
-        cannot = f"[{cannot}]"
-    rows = [
-        [
-            InlineKeyboardButton(come, callback_data=encode(Attend(meeting.id, True))),
-            InlineKeyboardButton(cannot, callback_data=encode(Attend(meeting.id, False))),
-        ]
-    ]
+    rows = [_answer_row(lang, meeting.id, mine)]
     if here:
         rows.append(
             [
@@ -99,3 +89,16 @@ def attendance_keyboard(
     if meeting.online_url:
         rows.append([InlineKeyboardButton("🌐 " + lang._("Join online"), url=meeting.online_url)])
     return InlineKeyboardMarkup(rows)
+
+
+def _answer_row(lang: Lang, meeting_id: int, mine: bool | None) -> list[InlineKeyboardButton]:
+    """I'll come / I can't, the member's answer in brackets."""
+    come, cannot = "👍 " + lang._("I'll come"), "👎 " + lang._("I can't")
+    if mine is True:
+        come = f"[{come}]"
+    elif mine is False:
+        cannot = f"[{cannot}]"
+    return [
+        InlineKeyboardButton(come, callback_data=encode(Attend(meeting_id, True))),
+        InlineKeyboardButton(cannot, callback_data=encode(Attend(meeting_id, False))),
+    ]

@@ -1,0 +1,106 @@
+"""The agenda as a member and as a coordinator sees it, with their buttons."""
+
+from __future__ import annotations
+
+from html import escape
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from domain.i18n import Lang
+from domain.record import proposals_close_at, proposals_open
+from handlers.callback_data import AgendaItemAction, AgendaItemStep, AgendaManage, AgendaStep
+from handlers.callbacks import encode
+from handlers.common import group_zone
+from handlers.context import BotData
+from handlers.meetings.record_texts import agenda_message
+from storage import record as repo
+from storage.models import Group, Meeting
+from storage.record_models import AgendaItem
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+async def member_view(
+    session: AsyncSession, bd: BotData, lang: Lang, meeting: Meeting, group: Group
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The agenda as a member sees it, with the proposal button while proposals are open."""
+    assert meeting.id is not None
+    data = await repo.load_agenda(session, meeting=meeting)
+    tz = group_zone(group, bd.timezone)
+    text = agenda_message(lang, group, meeting, tz, data.items, data.actions, data.owners)
+    now = bd.clock.now()
+    if not proposals_open(meeting.starts_at, group.agenda_close_days, now=now):
+        return text + "\n\n" + lang._("Proposals for this meeting are closed."), None
+    closes = proposals_close_at(meeting.starts_at, group.agenda_close_days)
+    text += "\n\n" + lang._("You can propose items until {when}.", when=lang.when(closes, tz))
+    button = InlineKeyboardButton(
+        "📝 " + lang._("Propose an agenda item"),
+        callback_data=encode(AgendaManage(AgendaStep.PROPOSE, meeting.id)),
+    )
+    return text, InlineKeyboardMarkup([[button]])
+
+
+async def manage_view(
+    session: AsyncSession, bd: BotData, lang: Lang, meeting: Meeting, group: Group
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The agenda with the proposals and a coordinator's buttons."""
+    assert meeting.id is not None
+    data = await repo.load_agenda(session, meeting=meeting)
+    waiting = await repo.proposals(session, meeting_id=meeting.id)
+    authors = await repo.members_by_id(
+        session, ids={p.author_id for p in waiting if p.author_id is not None}
+    )
+    tz = group_zone(group, bd.timezone)
+    lines = [agenda_message(lang, group, meeting, tz, data.items, data.actions, data.owners)]
+    if waiting:
+        lines += ["", "<b>" + lang._("Proposals:") + "</b>"]
+        for letter, item in zip(_LETTERS, waiting, strict=False):
+            author = authors.get(item.author_id or 0)
+            by = f" ({escape(author.display_name)})" if author else ""
+            lines.append(f"{letter}. {escape(item.text)}{by}")
+    closes = proposals_close_at(meeting.starts_at, group.agenda_close_days)
+    lines += ["", lang._("Proposals close on {when}.", when=lang.when(closes, tz))]
+    return "\n".join(lines), _manage_keyboard(lang, meeting, data.items, waiting)
+
+
+def _manage_keyboard(
+    lang: Lang, meeting: Meeting, accepted: list[AgendaItem], waiting: list[AgendaItem]
+) -> InlineKeyboardMarkup:
+    """A row of buttons per item and proposal, then "add item" and "closing time"."""
+    assert meeting.id is not None
+    rows = [_item_row(str(n), item, accepted=True) for n, item in enumerate(accepted, 1)]
+    rows += [
+        _item_row(letter, item, accepted=False)
+        for letter, item in zip(_LETTERS, waiting, strict=False)
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                "➕ " + lang._("Add item"),
+                callback_data=encode(AgendaManage(AgendaStep.ADD, meeting.id)),
+            ),
+            InlineKeyboardButton(
+                "⏳ " + lang._("Closing time"),
+                callback_data=encode(AgendaManage(AgendaStep.CLOSE_DAYS, meeting.id)),
+            ),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def _item_row(label: str, item: AgendaItem, *, accepted: bool) -> list[InlineKeyboardButton]:
+    """An item's buttons: move up and down (accepted) or accept (proposed), edit, drop."""
+    assert item.id is not None
+    steps: list[tuple[str, AgendaItemStep]] = (
+        [("⬆️", AgendaItemStep.UP), ("⬇️", AgendaItemStep.DOWN)]
+        if accepted
+        else [("✅", AgendaItemStep.ACCEPT)]
+    )
+    steps += [("✏️", AgendaItemStep.EDIT), ("✖️", AgendaItemStep.DROP)]
+    return [
+        InlineKeyboardButton(
+            f"{label} {mark}", callback_data=encode(AgendaItemAction(step, item.id))
+        )
+        for mark, step in steps
+    ]
