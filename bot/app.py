@@ -131,20 +131,8 @@ def bot_data(
     core = services(settings, sessionmaker=sessionmaker, clock=clock)
     throttle = EditThrottle(bot, interval=settings.tally_edit_seconds)
     reports = ReportUpdater(bot, core)
-    dispatcher = Dispatcher(
-        bot=bot,
-        sessionmaker=sessionmaker,
-        clock=clock,
-        limits=Limits(
-            global_per_second=max(1, int(settings.outbox_rate)),
-            private_interval=timedelta(seconds=settings.per_chat_interval),
-        ),
-        paid_broadcast=settings.paid_broadcast,
-        on_delivered=reports.delivered,
-        on_failure=lambda what: core.runtime.record_error(clock.now(), what),
-        # On SQLite the instance lock dies with its process: whoever leads next is alone and
-        # takes back every claim at once. On PostgreSQL only claims whose lease ran out.
-        exclusive=not settings.database_url.startswith("postgresql"),
+    dispatcher = _dispatcher(
+        settings, bot, sessionmaker=sessionmaker, clock=clock, core=core, reports=reports
     )
     # Only the holder of the instance lock sends and sweeps; every instance answers updates.
     # A deposed leader may still be finishing sends: their claims' leases keep them its own.
@@ -161,6 +149,33 @@ def bot_data(
         leadership=Leadership(
             instance_lock(settings.database_url), work, interval=settings.leader_check_seconds
         ),
+    )
+
+
+def _dispatcher(
+    settings: Settings,
+    bot: GremiumBot,
+    *,
+    sessionmaker: SessionMaker,
+    clock: Clock,
+    core: Services,
+    reports: ReportUpdater,
+) -> Dispatcher:
+    """The outbox dispatcher, paced by the configured limits, reporting to ``core``."""
+    return Dispatcher(
+        bot=bot,
+        sessionmaker=sessionmaker,
+        clock=clock,
+        limits=Limits(
+            global_per_second=max(1, int(settings.outbox_rate)),
+            private_interval=timedelta(seconds=settings.per_chat_interval),
+        ),
+        paid_broadcast=settings.paid_broadcast,
+        on_delivered=reports.delivered,
+        on_failure=lambda what: core.runtime.record_error(clock.now(), what),
+        # On SQLite the instance lock dies with its process: whoever leads next is alone and
+        # takes back every claim at once. On PostgreSQL only claims whose lease ran out.
+        exclusive=not settings.database_url.startswith("postgresql"),
     )
 
 

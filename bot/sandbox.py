@@ -17,32 +17,25 @@ import shutil
 import signal
 import socket
 import tempfile
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, assert_never
-
-from sqlmodel.ext.asyncio.session import AsyncSession
+from typing import Any
 
 from bot.app import GremiumApp, build_application
 from bot.config import Settings
 from bot.config.settings import GermanAddress
 from bot.processing import TrackingUpdateProcessor
+from bot.sandbox_people import personas
+from bot.sandbox_steps import Step, next_step
 from bot.seed import CONFERENCE_GROUPS, LAST_MET_AGO, ORGANISER, create_users, seed
 from domain.clock import FakeClock
 from domain.delivery import quiet_hours_release
-from domain.i18n import N_, Lang
+from domain.i18n import Lang
 from handlers.jobs import sweep
 from sandbox.emulator import Emulator, default_spec_path
 from sandbox.page import PageServer, Refused
-from storage import announcements, migrate, outbox, tasks
-from storage import groups as group_repo
-from storage import meetings as meeting_repo
-from storage import members as member_repo
-from storage import polls as poll_repo
-from storage import record as record_repo
+from storage import migrate, outbox
 from storage.db import SessionMaker, create_engine, make_sessionmaker
-from storage.models import DueTask, Role, TaskKind
 
 log = logging.getLogger(__name__)
 
@@ -52,55 +45,8 @@ JUMPS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta
 PAGE_LANGUAGE = "en"
 
 
-@dataclass(frozen=True)
-class TaskName:
-    """How the page names a kind of due step: what its ``ref_id`` points at, and a label."""
-
-    refers_to: Literal["poll", "meeting", "group", "action"]
-    label: str  # a msgid with a {group} placeholder
-
-
-def task_name(kind: TaskKind) -> TaskName:
-    """The page's name for every kind of due step (mypy fails here when a kind is added)."""
-    match kind:
-        case TaskKind.POLL_CLOSE:
-            return TaskName("poll", N_("the date poll of {group} closes"))
-        case TaskKind.POLL_REMINDER:
-            return TaskName("poll", N_("reminder about the date poll of {group}"))
-        case TaskKind.MEETING_REMINDER:
-            return TaskName("meeting", N_("reminder about the meeting of {group}"))
-        case TaskKind.CADENCE_REVIEW:
-            return TaskName(
-                "group", N_("the coordinators of {group} review the planned date poll")
-            )
-        case TaskKind.CADENCE_OPEN:
-            return TaskName("group", N_("the planned date poll of {group} opens"))
-        case TaskKind.AGENDA_CLOSE:
-            return TaskName("meeting", N_("agenda proposals for the meeting of {group} close"))
-        case TaskKind.ACTION_REMINDER:
-            return TaskName("action", N_("reminder about an action item of {group}"))
-        case _:
-            assert_never(kind)
-
-
-#: Every kind of due step and its name, derived from the enum.
-TASK_NAMES = {kind: task_name(kind) for kind in TaskKind}
-
-
 class PortTaken(Exception):
     """The page's address is in use (or not ours to bind)."""
-
-
-@dataclass(frozen=True)
-class Step:
-    """The next thing the bot will do on its own, and when."""
-
-    at: datetime
-    what: str
-
-    def as_json(self) -> dict[str, str]:
-        """For the page."""
-        return {"at": self.at.isoformat(), "what": self.what}
 
 
 class Sandbox:
@@ -243,70 +189,13 @@ class Sandbox:
     async def next_step(self) -> Step | None:
         """The earliest due task, scheduled announcement, meeting start (check-in opens then) or
         held outbox message."""
-        now = self.clock.now()
-        steps: list[Step] = []
         async with self.sessionmaker() as session:
-            task_at = await tasks.next_due(session)
-            if task_at is not None:
-                due = await tasks.list_due(session, now=task_at)
-                first = [t for t in due if t.due_at == task_at]
-                what = await self._describe(session, first[0])
-                if len(first) > 1:
-                    what = self.lang.ngettext(
-                        "{what}, and {n} more step",
-                        "{what}, and {n} more steps",
-                        len(first) - 1,
-                        what=what,
-                    )
-                steps.append(Step(task_at, what))
-            announcement = await announcements.next_scheduled(session)
-            if announcement is not None and announcement.scheduled_for is not None:
-                group = None
-                if announcement.group_id is not None:
-                    group = await group_repo.get_group(session, group_id=announcement.group_id)
-                what = (
-                    self.lang._("scheduled announcement to {group}", group=group.name)
-                    if group
-                    else self.lang._("scheduled announcement to all groups")
-                )
-                steps.append(Step(announcement.scheduled_for, what))
-            meeting = await record_repo.next_meeting(session, after=now)
-            if meeting is not None:
-                group = await group_repo.get_group(session, group_id=meeting.group_id)
-                what = self.lang._(
-                    "the meeting of {group} begins",
-                    group=group.name if group else self.lang._("a group"),
-                )
-                steps.append(Step(meeting.starts_at, what))
-            held, held_at = await outbox.held(session, now=now)
-            if held_at is not None:
-                what = self.lang.ngettext(
-                    "{n} waiting message goes out", "{n} waiting messages go out", held
-                )
-                steps.append(Step(held_at, what))
-        return min(steps, key=lambda s: s.at) if steps else None
+            return await next_step(session, now=self.clock.now(), lang=self.lang)
 
     @property
     def lang(self) -> Lang:
         """The page's language, for the bot's translations."""
         return self.app.bot_data.translator.get(PAGE_LANGUAGE)
-
-    async def _describe(self, session: AsyncSession, task: DueTask) -> str:
-        name = TASK_NAMES[task.kind]
-        group_id: int | None = None
-        if name.refers_to == "meeting":
-            meeting = await meeting_repo.get_meeting(session, meeting_id=task.ref_id)
-            group_id = meeting.group_id if meeting else None
-        elif name.refers_to == "action":
-            action = await record_repo.get_action(session, action_id=task.ref_id)
-            group_id = action.group_id if action else None
-        elif name.refers_to == "poll":
-            poll = await poll_repo.get_poll(session, poll_id=task.ref_id)
-            group_id = poll.group_id if poll else None
-        else:
-            group_id = task.ref_id
-        group = await group_repo.get_group(session, group_id=group_id) if group_id else None
-        return self.lang._(name.label, group=group.name if group else self.lang._("a group"))
 
     # -- what the page shows -----------------------------------------------------------------
 
@@ -338,38 +227,8 @@ class Sandbox:
     async def personas(self) -> list[dict[str, Any]]:
         """Every emulated user with their language and role in the bot."""
         assert self.settings is not None
-        people = []
         async with self.sessionmaker() as session:
-            for handle in self.emu.users:
-                user = handle.user
-                member = await member_repo.get_member_by_telegram_id(session, telegram_id=user.id)
-                groups: list[str] = []
-                coordinates: list[str] = []
-                if member is not None and member.id is not None:
-                    rows = await group_repo.list_memberships_of_member(
-                        session, member_id=member.id
-                    )
-                    groups = [g.name for g, _ in rows]
-                    coordinates = [g.name for g, m in rows if m.role == Role.COORDINATOR]
-                if user.id in self.settings.admins:
-                    role = "Organiser"
-                elif coordinates:
-                    role = "Coordinator"
-                elif member is not None:
-                    role = "Member"
-                else:
-                    role = "Not registered yet"
-                people.append(
-                    {
-                        "id": user.id,
-                        "name": " ".join(filter(None, [user.first_name, user.last_name])),
-                        "language": (member.language if member else user.language_code) or "",
-                        "role": role,
-                        "groups": groups,
-                        "coordinates": coordinates,
-                    }
-                )
-        return people
+            return await personas(session, users=self.emu.users, admins=self.settings.admins)
 
 
 def is_loopback(host: str) -> bool:

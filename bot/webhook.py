@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from http import HTTPStatus
 
 from aiohttp import web
-from telegram import Update
+from telegram import Bot, Update
 
 from bot.app import GremiumApp
 from bot.config import WebhookSettings
@@ -47,17 +47,12 @@ def webhook_app(app: GremiumApp, *, path: str, secret_token: str) -> web.Applica
     expected = secret_token.encode()
 
     async def receive(request: web.Request) -> web.Response:
+        """Queue an update from Telegram, if it carries the secret and is an update."""
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, expected):
             log.info("webhook: request without the right secret token refused")
             return web.Response(status=HTTPStatus.FORBIDDEN)
-        try:
-            data = json.loads(await request.read())
-            if isinstance(data, dict):
-                strip_nul([data])
-            update = Update.de_json(data, app.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError):
-            update = None
+        update = await _read_update(request, app.bot)
         if update is None:
             log.warning("webhook: a request that is not an update was refused")
             return web.Response(status=HTTPStatus.BAD_REQUEST)
@@ -66,26 +61,42 @@ def webhook_app(app: GremiumApp, *, path: str, secret_token: str) -> web.Applica
         return web.Response(status=HTTPStatus.OK)
 
     async def health(request: web.Request) -> web.Response:
-        bd: BotData = app.bot_data
-        body: dict[str, object] = {
-            "status": "ok",
-            "role": "leader" if bd.leadership.is_leader else "standby",
-            "version": bd.runtime.version,
-            "uptime_seconds": int((bd.clock.now() - bd.runtime.started_at).total_seconds()),
-        }
-        try:
-            async with asyncio.timeout(3):
-                async with bd.sessionmaker() as session:
-                    await status_repo.ping(session)
-        except Exception:  # whatever the database does, the answer is "unavailable"
-            body["status"] = "database unavailable"
-            return web.json_response(body, status=HTTPStatus.SERVICE_UNAVAILABLE)
-        return web.json_response(body)
+        """Answer the health check."""
+        return await _health(app.bot_data)
 
     server = web.Application(client_max_size=MAX_BODY)
     server.router.add_post("/" + path.strip("/"), receive)
     server.router.add_get(HEALTH_PATH, health)
     return server
+
+
+async def _read_update(request: web.Request, bot: Bot) -> Update | None:
+    """The update in a request's body, or None if the body is not one."""
+    try:
+        data = json.loads(await request.read())
+        if isinstance(data, dict):
+            strip_nul([data])
+        return Update.de_json(data, bot) if isinstance(data, dict) else None
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+async def _health(bd: BotData) -> web.Response:
+    """Role, version and uptime, with 200; 503 while the database does not answer."""
+    body: dict[str, object] = {
+        "status": "ok",
+        "role": "leader" if bd.leadership.is_leader else "standby",
+        "version": bd.runtime.version,
+        "uptime_seconds": int((bd.clock.now() - bd.runtime.started_at).total_seconds()),
+    }
+    try:
+        async with asyncio.timeout(3):
+            async with bd.sessionmaker() as session:
+                await status_repo.ping(session)
+    except Exception:  # whatever the database does, the answer is "unavailable"
+        body["status"] = "database unavailable"
+        return web.json_response(body, status=HTTPStatus.SERVICE_UNAVAILABLE)
+    return web.json_response(body)
 
 
 async def serve_webhook(

@@ -17,7 +17,8 @@ from sqlmodel import select
 
 from bot.__main__ import main
 from bot.config import load_settings
-from bot.sandbox import JUMPS, TASK_NAMES, PortTaken, Sandbox, check_port
+from bot.sandbox import JUMPS, PortTaken, Sandbox, check_port
+from bot.sandbox_steps import TASK_NAMES
 from bot.seed import CONFERENCE_GROUPS, GROUP_CHAT, PERSONAS
 from domain.i18n import strip_bidi
 from sandbox.page import PageServer
