@@ -176,7 +176,7 @@ async def test_next_step_plays_the_meeting_record(sandbox: Sandbox) -> None:
     await jana_user.send("/record")
     await sandbox.settle()
     assert jana_user.last is not None
-    await jana_user.press("📄 Teilnehmerliste (PDF)", message=jana_user.last)
+    await jana_user.press("📄 Anwesenheitsliste (PDF)", message=jana_user.last)
     await sandbox.settle()
     pdf = jana_user.last
     assert pdf is not None and pdf.document is not None
