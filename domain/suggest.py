@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import holidays
 from babel.lists import format_list
 
-from domain.dates import Candidate, TimeWindow
+from domain.candidates import Candidate
+from domain.dates import TimeWindow
 from domain.errors import GremiumError
 from domain.i18n import lazy_plural
 from domain.localtime import BERLIN, local_now, show_date, show_time, show_weekday, to_utc
