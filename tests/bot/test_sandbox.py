@@ -19,7 +19,7 @@ from bot.__main__ import main
 from bot.config import load_settings
 from bot.sandbox import JUMPS, TASK_NAMES, PortTaken, Sandbox, check_port
 from bot.seed import CONFERENCE_GROUPS, GROUP_CHAT, PERSONAS
-from domain.i18n import strip_bidi
+from domain.direction import strip_bidi
 from sandbox.page import PageServer
 from storage import tasks
 from storage.models import Group, Meeting, MeetingStatus, Poll, PollStatus, TaskKind
