@@ -44,6 +44,11 @@ class Rhythm:
             )
         if not self.weekdays:
             raise GremiumError("Name at least one weekday, for example: weekdays=Tue,Thu")
+        self._check_times()
+        self._check_poll()
+
+    def _check_times(self) -> None:
+        """Raise if the time window is empty or the meeting does not fit into it."""
         if self.window_end <= self.window_start:
             raise GremiumError(
                 "The time window must end after it starts on the same day, "
@@ -63,6 +68,9 @@ class Rhythm:
                     window=lazy_plural("{n} min", "{n} min", window),
                 )
             )
+
+    def _check_poll(self) -> None:
+        """Raise for a poll's number of dates, run time or review time that cannot work."""
         if not 1 <= self.candidates <= MAX_CANDIDATES:
             raise GremiumError(
                 lazy_plural(

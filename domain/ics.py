@@ -74,6 +74,77 @@ def vtimezone(tz: ZoneInfo, first_year: int, last_year: int) -> Timezone:
     return zone
 
 
+def _calendar(method: Method) -> Calendar:
+    """An empty calendar with Gremium's header and ``method``."""
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", method)
+    return calendar
+
+
+def _event(*, uid: str, now: datetime, sequence: int, summary: str, method: Method) -> Event:
+    """The meeting's event with what every version has: identity, stamp, summary, status."""
+    event = Event()
+    event.add("UID", uid)
+    event.add("DTSTAMP", require_aware(now, "now").astimezone(UTC))
+    event.add("SEQUENCE", sequence)
+    event.add("SUMMARY", summary)
+    event.add("STATUS", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    event.add("TRANSP", "OPAQUE")
+    return event
+
+
+def _add_details(
+    event: Event,
+    *,
+    location: str | None,
+    description: str | None,
+    url: str | None,
+    organizer_name: str | None,
+    organizer_email: str,
+) -> None:
+    """Add the optional place, description, online link and organiser to ``event``."""
+    if location:
+        event.add("LOCATION", location)
+    if description:
+        event.add("DESCRIPTION", description)
+    if url:
+        event.add("URL", url)
+    if organizer_name:
+        organizer = vCalAddress(f"mailto:{organizer_email}")
+        organizer.params["CN"] = organizer_name
+        event.add("ORGANIZER", organizer)
+
+
+def _add_times(
+    calendar: Calendar,
+    event: Event,
+    *,
+    start: datetime | date,
+    end: datetime | date | None,
+    tz: ZoneInfo,
+) -> None:
+    """Add start and end to ``event`` (timed in ``tz`` with its VTIMEZONE, or all-day)."""
+    if isinstance(start, datetime):
+        finish = end if isinstance(end, datetime) else start + timedelta(hours=1)
+        local_start = require_aware(start, "start").astimezone(tz)
+        local_end = require_aware(finish, "end").astimezone(tz)
+        if finish <= start:
+            raise ValueError("a meeting must end after it starts")
+        event.add("DTSTART", local_start)
+        event.add("DTEND", local_end)
+        if tz.key != "UTC":
+            calendar.add_component(vtimezone(tz, local_start.year, local_end.year))
+    else:
+        last = end if isinstance(end, date) and not isinstance(end, datetime) else start
+        if last < start:
+            raise ValueError("a meeting must end after it starts")
+        event.add("DTSTART", start)
+        event.add("DTEND", last + timedelta(days=1))
+
+
 def meeting_ics(
     *,
     uid: str,
@@ -97,43 +168,12 @@ def meeting_ics(
     all-day event; ``end`` is then the last day (inclusive), as people say it. ``url``: the
     link for joining online (an online or hybrid meeting).
     """
-    calendar = Calendar()
-    calendar.add("PRODID", PRODID)
-    calendar.add("VERSION", "2.0")
-    calendar.add("CALSCALE", "GREGORIAN")
-    calendar.add("METHOD", method)
-    event = Event()
-    event.add("UID", uid)
-    event.add("DTSTAMP", require_aware(now, "now").astimezone(UTC))
-    event.add("SEQUENCE", sequence)
-    event.add("SUMMARY", summary)
-    event.add("STATUS", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    event.add("TRANSP", "OPAQUE")
-    if location:
-        event.add("LOCATION", location)
-    if description:
-        event.add("DESCRIPTION", description)
-    if url:
-        event.add("URL", url)
-    if organizer_name:
-        organizer = vCalAddress(f"mailto:{organizer_email}")
-        organizer.params["CN"] = organizer_name
-        event.add("ORGANIZER", organizer)
-    if isinstance(start, datetime):
-        finish = end if isinstance(end, datetime) else start + timedelta(hours=1)
-        local_start = require_aware(start, "start").astimezone(tz)
-        local_end = require_aware(finish, "end").astimezone(tz)
-        if finish <= start:
-            raise ValueError("a meeting must end after it starts")
-        event.add("DTSTART", local_start)
-        event.add("DTEND", local_end)
-        if tz.key != "UTC":
-            calendar.add_component(vtimezone(tz, local_start.year, local_end.year))
-    else:
-        last = end if isinstance(end, date) and not isinstance(end, datetime) else start
-        if last < start:
-            raise ValueError("a meeting must end after it starts")
-        event.add("DTSTART", start)
-        event.add("DTEND", last + timedelta(days=1))
+    calendar = _calendar(method)
+    event = _event(uid=uid, now=now, sequence=sequence, summary=summary, method=method)
+    _add_details(
+        event, location=location, description=description, url=url,
+        organizer_name=organizer_name, organizer_email=organizer_email,
+    )  # fmt: skip
+    _add_times(calendar, event, start=start, end=end, tz=tz)
     calendar.add_component(event)
     return bytes(calendar.to_ical())

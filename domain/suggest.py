@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 import holidays
 from babel.lists import format_list
 
-from domain.dates import Candidate, TimeWindow
+from domain.candidates import Candidate
+from domain.dates import TimeWindow
 from domain.errors import GremiumError
 from domain.i18n import lazy_plural
 from domain.localtime import BERLIN, local_now, show_date, show_time, show_weekday, to_utc
@@ -169,6 +170,33 @@ def spread(days: Sequence[date], count: int, first_day: date, last_day: date) ->
     return sorted(chosen)
 
 
+def _check_period(first_day: date, last_day: date, lang: str) -> None:
+    """Raise if the period ends before it begins."""
+    if last_day < first_day:
+        raise GremiumError(
+            "The period ends ({last}) before it begins ({first}).",
+            first=show_date(first_day, lang), last=show_date(last_day, lang),
+        )  # fmt: skip
+
+
+def _meeting_times(
+    window: TimeWindow, start: time | None, duration: timedelta | None, first_day: date
+) -> tuple[time, timedelta]:
+    """When suggested meetings begin and how long they last; raises if that leaves ``window``."""
+    begin = start or window.start
+    length = duration or (
+        datetime.combine(first_day, window.end) - datetime.combine(first_day, begin)
+    )
+    if not window.start <= begin or length <= timedelta(0) or _ends(begin, length) > window.end:
+        raise GremiumError(
+            "A meeting from {start} for {minutes} minutes does not fit into the time window "
+            "{window_start}-{window_end}.",
+            start=show_time(begin), minutes=int(length.total_seconds() // 60),
+            window_start=show_time(window.start), window_end=show_time(window.end),
+        )  # fmt: skip
+    return begin, length
+
+
 def suggest_dates(
     *,
     first_day: date,
@@ -194,22 +222,8 @@ def suggest_dates(
     """
     if count < 1 or not weekdays:
         raise ValueError("suggest at least one date on at least one weekday")
-    if last_day < first_day:
-        raise GremiumError(
-            "The period ends ({last}) before it begins ({first}).",
-            first=show_date(first_day, lang), last=show_date(last_day, lang),
-        )  # fmt: skip
-    begin = start or window.start
-    length = duration or (
-        datetime.combine(first_day, window.end) - datetime.combine(first_day, begin)
-    )
-    if not window.start <= begin or length <= timedelta(0) or _ends(begin, length) > window.end:
-        raise GremiumError(
-            "A meeting from {start} for {minutes} minutes does not fit into the time window "
-            "{window_start}-{window_end}.",
-            start=show_time(begin), minutes=int(length.total_seconds() // 60),
-            window_start=show_time(window.start), window_end=show_time(window.end),
-        )  # fmt: skip
+    _check_period(first_day, last_day, lang)
+    begin, length = _meeting_times(window, start, duration, first_day)
     first_day = max(first_day, local_now(now, tz).date())
     rules = _Rules(now, tz, state, extra_calendars, busy_days, lang)
     days = rules.fitting(first_day, last_day, weekdays, begin)

@@ -13,7 +13,8 @@ from datetime import timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.cadence import Cycle, Rhythm
-from domain.dates import Candidate, TimeWindow
+from domain.candidates import Candidate
+from domain.dates import TimeWindow
 from domain.errors import GremiumError
 from domain.suggest import suggest_dates
 from handlers.cadence import texts as ctexts

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CommandHandler, filters
 
-from domain.dates import parse_candidates
+from domain.candidates import parse_candidates
 from domain.errors import GremiumError
 from domain.record import checkin_window, proposals_open
 from handlers.callback_data import (

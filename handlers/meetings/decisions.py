@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from domain.dates import parse_candidates
+from domain.candidates import parse_candidates
 from domain.errors import GremiumError
 from handlers.callback_data import ActionOwner
 from handlers.callbacks import decode, encode

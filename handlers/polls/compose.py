@@ -11,14 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CommandHandler, filters
 
-from domain.dates import (
-    TimeWindow,
-    deadline_with_room,
-    parse_candidates,
-    parse_deadline,
-    parse_duration,
-    period_with_room,
-)
+from domain.candidates import parse_candidates
+from domain.dates import TimeWindow, parse_deadline, parse_duration
+from domain.deadlines import deadline_with_room, period_with_room
 from domain.delivery import quiet_hours_release
 from domain.errors import GremiumError
 from domain.i18n import N_, Lang

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from domain.dates import Candidate, default_deadline
+from domain.candidates import Candidate
+from domain.deadlines import default_deadline
 from domain.errors import GremiumError
 from domain.polls import OptionTally, choose_winner
 from domain.reminders import poll_reminder_times

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler, filters
 
-from domain.dates import parse_candidates
+from domain.candidates import parse_candidates
 from domain.errors import GremiumError
 from domain.i18n import Lang, lazy_plural
 from handlers.callback_data import ChooseOption, PollManage, PollManageStep, RemoveOption

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from domain.i18n import RLM, Lang
+from domain.direction import RLM
+from domain.i18n import Lang
 from handlers import texts
 from handlers.callback_data import VoteAction
 from handlers.callbacks import encode

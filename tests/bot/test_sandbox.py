@@ -20,7 +20,7 @@ from bot.config import load_settings
 from bot.sandbox import JUMPS, PortTaken, Sandbox, check_port
 from bot.sandbox_steps import TASK_NAMES
 from bot.seed import CONFERENCE_GROUPS, GROUP_CHAT, PERSONAS
-from domain.i18n import strip_bidi
+from domain.direction import strip_bidi
 from sandbox.page import PageServer
 from storage import tasks
 from storage.models import Group, Meeting, MeetingStatus, Poll, PollStatus, TaskKind

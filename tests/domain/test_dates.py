@@ -8,11 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.candidates import MAX_OPTIONS, Candidate, parse_candidates
 from domain.dates import (
-    MAX_OPTIONS,
-    Candidate,
     TimeWindow,
-    parse_candidates,
     parse_deadline,
     parse_duration,
     parse_moment,

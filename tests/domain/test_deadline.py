@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.dates import default_deadline
+from domain.deadlines import default_deadline
 from domain.errors import GremiumError
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -10,18 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.support import NullTranslations
 
-from domain.i18n import (
-    FSI,
-    LRI,
-    PDI,
-    RLI,
-    RLM,
-    SUPPORTED_LANGUAGES,
-    Lang,
-    Translator,
-    isolate_typed,
-    strip_bidi,
-)
+from domain.direction import FSI, LRI, PDI, RLI, RLM, isolate_typed, strip_bidi
+from domain.i18n import SUPPORTED_LANGUAGES, Lang, Translator
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ARABIC = Lang("ar", NullTranslations())  # the English text, rendered as for an Arabic reader

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from domain.dates import MIN_POLL_DAYS, NOTICE_LEAD_DAYS, deadline_with_room, period_with_room
+from domain.deadlines import MIN_POLL_DAYS, NOTICE_LEAD_DAYS, deadline_with_room, period_with_room
 from domain.errors import GremiumError
 from domain.localtime import BERLIN
 from domain.reminders import meeting_reminder_times

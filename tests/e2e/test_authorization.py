@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from domain.dates import parse_candidates
+from domain.candidates import parse_candidates
 from handlers import callbacks as cb
 from handlers.meetings.flow import fix_meeting
 from handlers.polls.compose import store_candidates

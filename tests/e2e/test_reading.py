@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from domain.clock import FakeClock
-from domain.i18n import FSI, LRI, PDI, RLI, RLM, strip_bidi
+from domain.direction import FSI, LRI, PDI, RLI, RLM, strip_bidi
 from sandbox.emulator import ChatMessage, UserHandle
 from storage.db import SessionMaker
 from storage.models import Poll

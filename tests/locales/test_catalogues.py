@@ -30,7 +30,8 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 import domain.i18n
-from domain.i18n import LRI, PDI, RTL_LANGUAGES, SUPPORTED_LANGUAGES, Lang
+from domain.direction import LRI, PDI, strip_bidi
+from domain.i18n import RTL_LANGUAGES, SUPPORTED_LANGUAGES, Lang
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "locales"
@@ -329,7 +330,7 @@ def rtl_problems(catalog: Catalog, code: str) -> list[Problem]:
 
 def normalized(text: str) -> str:
     """Text as the glossary compares it: no direction marks, no Arabic vowel signs, no case."""
-    text = domain.i18n.strip_bidi(unicodedata.normalize("NFC", text))
+    text = strip_bidi(unicodedata.normalize("NFC", text))
     return "".join(c for c in text if not "\u064b" <= c <= "\u0652").casefold()
 
 
