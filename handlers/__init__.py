@@ -15,7 +15,7 @@ from handlers.meetings import commands as meetings
 from handlers.membership import groups as membership
 from handlers.membership import links, start
 from handlers.polls import compose as polls
-from handlers.polls import manage as poll_manage
+from handlers.polls import overview as poll_overview
 from handlers.polls import remind as poll_remind
 from handlers.polls import settings as poll_settings
 from handlers.privacy import commands as privacy
@@ -34,7 +34,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     announce.register(app)  # /announce, /cancel
     announce_list.register(app)  # /announcements
     polls.register(app)  # /poll
-    poll_manage.register(app)  # /polls
+    poll_overview.register(app)  # /polls
     poll_remind.register(app)  # /remind
     meetings.register(app)  # /meetings
     agenda.register(app)  # /agenda: the next meeting's agenda

@@ -81,6 +81,20 @@ PREFIX_LANGUAGE = "lg"
 PREFIX_FORGET = "fg"
 
 
+_MeetingCallback = (
+    Attend
+    | MeetingManage
+    | CheckInHere
+    | AttendanceList
+    | CorrectCheckIn
+    | AgendaManage
+    | AgendaItemAction
+    | RecordAction
+    | ActionOwner
+    | ActionDone
+)
+
+
 def encode(data: Callback) -> str:
     """The callback_data string for a button."""
     match data:
@@ -112,6 +126,13 @@ def encode(data: Callback) -> str:
             return f"{PREFIX_REMOVE_OPTION}:{oid}"
         case ChooseOption(option_id=oid):
             return f"{PREFIX_CHOOSE}:{oid}"
+        case _:
+            return _encode_meeting(data)
+
+
+def _encode_meeting(data: _MeetingCallback) -> str:
+    """The callback_data string for a meeting, agenda or record button."""
+    match data:
         case Attend(meeting_id=mid, coming=coming):
             return f"{PREFIX_ATTEND}:{'y' if coming else 'n'}:{mid}"
         case MeetingManage(step=step, meeting_id=mid):

@@ -10,8 +10,7 @@ from handlers.common import load_actor
 from handlers.context import Context
 from handlers.meetings import commands as meetings
 from handlers.meetings import dialogue as record_input
-from handlers.polls import compose as polls
-from handlers.polls import manage as poll_manage
+from handlers.polls import draft_text, manage_text
 from storage import meetings as meeting_repo
 from storage import polls as poll_repo
 from storage import record as record_repo
@@ -36,9 +35,9 @@ async def input_message(update: Update, context: Context) -> None:
             if pending is not None:
                 reply, markup = await record_input.take(session, bd, actor, pending, message)
             elif poll is not None and poll.status == PollStatus.DRAFT:
-                reply, markup = await polls.take_text(session, bd, actor, poll, message)
+                reply, markup = await draft_text.take_text(session, bd, actor, poll, message)
             elif poll is not None:
-                reply = await poll_manage.take_text(session, bd, actor, poll, text)
+                reply = await manage_text.take_text(session, bd, actor, poll, text)
             elif moving is not None:
                 reply = await meetings.take_text(session, bd, actor, moving, text)
     if reply is None:

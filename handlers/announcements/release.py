@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -74,6 +75,28 @@ def _deliveries(
     not_before: datetime,
 ) -> list[outbox.NewDelivery]:
     """One row per member and linked chat; the text is made once per language."""
+    row = _row_maker(bd, announcement, sender_name, not_before=not_before)
+    rows = [
+        replace(
+            row(member.telegram_id, member.language, group.name if group else None),
+            member_id=member.id,
+            # Known to have blocked the bot: not sent, but listed in the report.
+            status=DeliveryStatus.PENDING
+            if member.unreachable_since is None
+            else DeliveryStatus.UNREACHABLE,
+        )
+        for member in recipients
+    ]
+    for linked in chats:
+        assert linked.chat_id is not None
+        rows.append(replace(row(linked.chat_id, None, linked.name), pin=announcement.pin))
+    return rows
+
+
+def _row_maker(
+    bd: BotData, announcement: Announcement, sender_name: str, *, not_before: datetime
+) -> Callable[[int, str | None, str | None], outbox.NewDelivery]:
+    """A maker of delivery rows (chat, language, heading) that renders each text once."""
     payloads: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
 
     def row(chat_id: int, language: str | None, target: str | None) -> outbox.NewDelivery:
@@ -91,21 +114,7 @@ def _deliveries(
             urgent=announcement.urgent,
         )
 
-    rows = [
-        replace(
-            row(member.telegram_id, member.language, group.name if group else None),
-            member_id=member.id,
-            # Known to have blocked the bot: not sent, but listed in the report.
-            status=DeliveryStatus.PENDING
-            if member.unreachable_since is None
-            else DeliveryStatus.UNREACHABLE,
-        )
-        for member in recipients
-    ]
-    for linked in chats:
-        assert linked.chat_id is not None
-        rows.append(replace(row(linked.chat_id, None, linked.name), pin=announcement.pin))
-    return rows
+    return row
 
 
 async def release_due(bd: BotData) -> int:

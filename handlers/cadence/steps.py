@@ -8,7 +8,8 @@ bot starts), so a step is never lost and never done twice.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,20 +51,7 @@ async def candidates_for(
     busy = await busy_days(session, group, cycle.target_start, cycle.target_end, tz)
 
     def suggest(count: int) -> list[Candidate]:
-        return suggest_dates(
-            first_day=cycle.target_start,
-            last_day=cycle.target_end,
-            weekdays=rhythm.weekdays,
-            window=TimeWindow(rhythm.window_start, rhythm.window_end),
-            count=count,
-            now=bd.clock.now(),
-            duration=timedelta(minutes=rhythm.duration_minutes),
-            tz=tz,
-            state=bd.holiday_state,
-            extra_calendars=bd.extra_calendars,
-            busy_days=busy,
-            lang=bd.translator.default_language,
-        )
+        return _suggest(bd, rhythm, cycle, count, tz=tz, busy=busy)
 
     try:
         return suggest(rhythm.candidates)
@@ -77,6 +65,32 @@ async def candidates_for(
         except GremiumError:
             continue
     return suggest(rhythm.candidates)  # raises with the explanation of what would fit
+
+
+def _suggest(
+    bd: BotData,
+    rhythm: Rhythm,
+    cycle: Cycle,
+    count: int,
+    *,
+    tz: ZoneInfo,
+    busy: set[date],
+) -> list[Candidate]:
+    """``count`` dates in the cycle's target period, on the rhythm's weekdays and hours."""
+    return suggest_dates(
+        first_day=cycle.target_start,
+        last_day=cycle.target_end,
+        weekdays=rhythm.weekdays,
+        window=TimeWindow(rhythm.window_start, rhythm.window_end),
+        count=count,
+        now=bd.clock.now(),
+        duration=timedelta(minutes=rhythm.duration_minutes),
+        tz=tz,
+        state=bd.holiday_state,
+        extra_calendars=bd.extra_calendars,
+        busy_days=busy,
+        lang=bd.translator.default_language,
+    )
 
 
 async def planned_draft(

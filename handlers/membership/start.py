@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMemberUpdated, Update
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import ChatMemberUpdated, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import (
     Application,
@@ -19,7 +20,7 @@ from handlers.callback_data import Consent
 from handlers.callbacks import decode
 from handlers.commands import commands_for
 from handlers.common import Actor, load_actor
-from handlers.context import Context
+from handlers.context import BotData, Context
 from handlers.membership.groups import groups_view, join_group_text
 from storage import members as member_repo
 
@@ -64,18 +65,7 @@ async def consent_button(update: Update, context: Context) -> None:
     async with bd.sessionmaker.begin() as session:
         actor = await load_actor(session, bd, query.from_user)
         already = actor.consented
-        member = await member_repo.record_consent(
-            session,
-            telegram_id=query.from_user.id,
-            first_name=query.from_user.first_name,
-            last_name=query.from_user.last_name,
-            username=query.from_user.username,
-            language=data.language or actor.lang.code,
-            version=bd.privacy_version,
-            now=bd.clock.now(),
-        )
-        lang = bd.translator.get(member.language)
-        actor = Actor(query.from_user, member, lang, actor.is_admin, True)
+        actor = await _record_consent(session, bd, actor, query.from_user, data.language)
         parts = [texts.consent_given(actor.lang)] if not already else []
         if data.slug is not None:
             parts.append(await join_group_text(session, bd, actor, data.slug))
@@ -88,6 +78,24 @@ async def consent_button(update: Update, context: Context) -> None:
         query.from_user.id, "\n\n".join([*parts, listing]), reply_markup=markup
     )
     await menus.refresh_chat_menu(context.bot, query.from_user.id, actor.lang, level)
+
+
+async def _record_consent(
+    session: AsyncSession, bd: BotData, actor: Actor, user: User, language: str | None
+) -> Actor:
+    """Store the consent (in the chosen language); return the person as a consented member."""
+    member = await member_repo.record_consent(
+        session,
+        telegram_id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language=language or actor.lang.code,
+        version=bd.privacy_version,
+        now=bd.clock.now(),
+    )
+    lang = bd.translator.get(member.language)
+    return Actor(user, member, lang, actor.is_admin, True)
 
 
 def help_text(lang: Lang, actor: Actor, level: menus.Level) -> str:

@@ -19,11 +19,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from handlers.polls.shared_load import share_load
 from handlers.polls.view import PollView, compact_tally_of, load_view, member_view
 from handlers.services import Services
 from runtime.throttle import EditThrottle, Render
@@ -34,8 +34,6 @@ from storage import polls as repo
 from storage.models import PollStatus
 
 log = logging.getLogger(__name__)
-K = TypeVar("K")
-V = TypeVar("V")
 #: Edits per second a pass over one poll's copies asks for at most.
 EDITS_PER_SECOND = 20.0
 #: Seconds a poll's shared view is reused by the redraws that follow a vote.
@@ -125,7 +123,7 @@ class PollRefresher:
         if max_age > 0 and (loading := self._loading.get(poll_id)) is not None:
             return await asyncio.shield(loading)
         started = time.monotonic()
-        view = await _lead(self._loading, poll_id, lambda: self._load(poll_id))
+        view = await share_load(self._loading, poll_id, lambda: self._load(poll_id))
         if view is None:
             self._views.pop(poll_id, None)
         elif started >= self._views.get(poll_id, (-1.0, None))[0]:  # keep the newest
@@ -147,7 +145,7 @@ class PollRefresher:
             return cached[1]
         if (loading := self._tally_loading.get(poll_id)) is not None:
             return await asyncio.shield(loading)  # votes that find it stale share one look-up
-        target = await _lead(
+        target = await share_load(
             self._tally_loading, poll_id, lambda: self._load_tally_target(poll_id)
         )
         self._tally_targets[poll_id] = (time.monotonic(), target)
@@ -283,26 +281,3 @@ def _seed(throttle: EditThrottle, chat_id: int, message_id: int, payload: list[A
     params = payload[0].get("params", {}) if payload else {}
     if isinstance(params.get("text"), str):
         throttle.seen(chat_id, message_id, params["text"], params.get("reply_markup"))
-
-
-async def _lead(
-    loading: dict[K, asyncio.Future[V]], key: K, load: Callable[[], Awaitable[V]]
-) -> V:
-    """Run ``load`` with a future under ``key`` in ``loading``, so that others who ask
-    meanwhile await the same result (or exception) instead of loading again."""
-    future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
-    loading[key] = future
-    try:
-        value = await load()
-        future.set_result(value)
-        return value
-    except asyncio.CancelledError:
-        future.cancel()
-        raise
-    except Exception as exc:
-        future.set_exception(exc)
-        future.exception()  # retrieved: only the waiters (if any) see it
-        raise
-    finally:
-        if loading.get(key) is future:
-            del loading[key]

@@ -69,6 +69,18 @@ def poll_message(
     reminder: bool = False,
 ) -> str:
     """The poll as a member sees it: options with their tallies and who answered."""
+    lines = _poll_head(lang, poll, group, tz, reminder=reminder)
+    for index, option in enumerate(options, 1):
+        assert option.id is not None
+        c = counts.get(option.id, Count(option.id))
+        lines.append(f"{index}. {lang.isolate(option_when(lang, option, tz))}")
+        lines.append(f"    {tally(lang, c)}")
+    lines += _poll_foot(lang, poll, answered, total)
+    return lang.lines(lines)
+
+
+def _poll_head(lang: Lang, poll: Poll, group: Group, tz: ZoneInfo, *, reminder: bool) -> list[str]:
+    """The lines above the options: reminder, title, details, deadline."""
     lines = []
     if reminder:
         lines += ["⏰ " + lang._("Reminder: please answer the date poll."), ""]
@@ -77,12 +89,12 @@ def poll_message(
     if poll.deadline is not None:
         lines.append(lang._("Please answer by {when}.", when=lang.when(poll.deadline, tz)))
     lines.append("")
-    for index, option in enumerate(options, 1):
-        assert option.id is not None
-        c = counts.get(option.id, Count(option.id))
-        lines.append(f"{index}. {lang.isolate(option_when(lang, option, tz))}")
-        lines.append(f"    {tally(lang, c)}")
-    lines += [
+    return lines
+
+
+def _poll_foot(lang: Lang, poll: Poll, answered: int, total: int) -> list[str]:
+    """The lines below the options: who answered, and what the poll's state allows."""
+    lines = [
         "",
         lang.ngettext(
             "{n} of {total} answered.",
@@ -97,7 +109,7 @@ def poll_message(
         lines.append("✖️ " + lang._("This poll was cancelled."))
     else:
         lines.append("🔒 " + lang._("The poll is closed."))
-    return lang.lines(lines)
+    return lines
 
 
 def poll_keyboard(

@@ -22,6 +22,21 @@ def privacy(
 ) -> str:
     """/privacy: what is stored, why, who sees it, for how long, and the member's rights."""
     parts = [
+        *_what_why_who(lang, organisation),
+        _how_long(lang, inactive_months, vote_months),
+        lang._(
+            "<b>Your rights:</b> /mydata sends you everything I store about you, /forgetme "
+            "deletes it, /language changes the language."
+        ),
+    ]
+    if contact:
+        parts.append(lang._("Contact: {contact}", contact=escape(contact)))
+    return "\n\n".join(parts)
+
+
+def _what_why_who(lang: Lang, organisation: str) -> list[str]:
+    """The notice's heading, then what is stored, why, and who sees it."""
+    return [
         lang._("<b>Data protection</b>"),
         lang._(
             "<b>What I store:</b> your Telegram id, your name and username as Telegram shows "
@@ -38,22 +53,19 @@ def privacy(
             "who comes to its meetings, for their own groups only. The organisers see all "
             "groups. Telegram delivers the messages."
         ),
-        lang._(
-            "<b>How long:</b> until you delete it. If you are in no group, or I cannot reach "
-            "you (for example because you blocked me), for {period}, I delete your data on my "
-            "own. Closed polls keep only anonymous counts: the votes in them are deleted "
-            "{vote_period} after the poll closed.",
-            period=months(lang, inactive_months),
-            vote_period=months(lang, vote_months),
-        ),
-        lang._(
-            "<b>Your rights:</b> /mydata sends you everything I store about you, /forgetme "
-            "deletes it, /language changes the language."
-        ),
     ]
-    if contact:
-        parts.append(lang._("Contact: {contact}", contact=escape(contact)))
-    return "\n\n".join(parts)
+
+
+def _how_long(lang: Lang, inactive_months: int, vote_months: int) -> str:
+    """How long the data is kept."""
+    return lang._(
+        "<b>How long:</b> until you delete it. If you are in no group, or I cannot reach "
+        "you (for example because you blocked me), for {period}, I delete your data on my "
+        "own. Closed polls keep only anonymous counts: the votes in them are deleted "
+        "{vote_period} after the poll closed.",
+        period=months(lang, inactive_months),
+        vote_period=months(lang, vote_months),
+    )
 
 
 def mydata_caption(lang: Lang) -> str:

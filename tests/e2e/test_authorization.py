@@ -21,8 +21,7 @@ from sqlmodel import select
 from domain.candidates import parse_candidates
 from handlers import callbacks as cb
 from handlers.meetings.flow import fix_meeting
-from handlers.polls.compose import store_candidates
-from handlers.polls.flow import open_poll
+from handlers.polls.flow import open_poll, store_candidates
 from sandbox.emulator import UserHandle
 from storage import announcements as announcement_repo
 from storage import groups as group_repo

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from domain.suggest import suggest_dates
-from handlers.polls.compose import SUGGEST_COUNT, SUGGEST_WEEKDAYS, SUGGEST_WINDOW
+from handlers.polls.draft_text import SUGGEST_COUNT, SUGGEST_WEEKDAYS, SUGGEST_WINDOW
 from sandbox.emulator import UserHandle
 from storage import meetings as meeting_repo
 from storage.models import PollOption
