@@ -10,7 +10,7 @@ from domain.errors import GremiumError
 from domain.i18n import Lang
 from handlers.callback_data import PollManage, PollManageStep
 from handlers.callbacks import encode
-from handlers.common import group_zone, load_actor, require_group_manager, resolve_group
+from handlers.common import Actor, group_zone, load_actor, require_group_manager, resolve_group
 from handlers.context import BotData, Context
 from handlers.polls.compose import managed_groups
 from handlers.polls.flow import remind
@@ -26,30 +26,34 @@ async def remind_command(update: Update, context: Context) -> None:
     bd = context.bot_data
     async with bd.sessionmaker.begin() as session:
         actor = await load_actor(session, bd, user)
-        groups = await managed_groups(session, actor)
-        if context.args:
-            wanted = await resolve_group(session, " ".join(context.args))
-            await require_group_manager(session, actor, wanted)
-            groups = [wanted]
-        if not groups:
-            raise GremiumError("Only coordinators and organisers can start date polls.")
-        ids = {g.id for g in groups if g.id is not None}
-        polls = await repo.list_polls(session, group_ids=ids, statuses=(PollStatus.OPEN,))
-        if not polls:
-            raise GremiumError("There is no open date poll. /poll starts one.")
+        polls = await _open_polls(session, actor, context.args or [])
         choice = await _remind_choice(session, bd, actor.lang, polls) if len(polls) > 1 else None
         if choice is None:
             count = await remind(session, bd, polls[0], f"manual{bd.clock.now():%Y%m%d%H%M%S}")
     if choice is not None:
-        await message.reply_text(
-            actor.lang._("Several polls are open. Which one shall I remind about?"),
-            reply_markup=choice,
-        )
+        question = actor.lang._("Several polls are open. Which one shall I remind about?")
+        await message.reply_text(question, reply_markup=choice)
         return
     bd.dispatcher.wake()
     await message.reply_text(
         actor.lang.ngettext("Reminded {n} member.", "Reminded {n} members.", count)
     )
+
+
+async def _open_polls(session: AsyncSession, actor: Actor, args: list[str]) -> list[Poll]:
+    """The open polls of the groups the actor manages (or of the one group named)."""
+    groups = await managed_groups(session, actor)
+    if args:
+        wanted = await resolve_group(session, " ".join(args))
+        await require_group_manager(session, actor, wanted)
+        groups = [wanted]
+    if not groups:
+        raise GremiumError("Only coordinators and organisers can start date polls.")
+    ids = {g.id for g in groups if g.id is not None}
+    polls = await repo.list_polls(session, group_ids=ids, statuses=(PollStatus.OPEN,))
+    if not polls:
+        raise GremiumError("There is no open date poll. /poll starts one.")
+    return polls
 
 
 async def _remind_choice(
