@@ -32,6 +32,7 @@ from domain.clock import FakeClock
 from domain.delivery import quiet_hours_release
 from domain.i18n import Lang
 from handlers.jobs import sweep
+from handlers.meetings.rhythm import plan_unplanned
 from sandbox.emulator import Emulator, default_spec_path
 from sandbox.page import PageServer, Refused
 from storage import migrate, outbox
@@ -114,6 +115,8 @@ class Sandbox:
         await app.initialize()
         assert app.post_init is not None
         await app.post_init(app)  # run_polling would call it; here the sandbox drives the life
+        # A real start leaves planning to the first sweep; the page shows the next step at once.
+        await plan_unplanned(app.bot_data)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=5)

@@ -36,7 +36,6 @@ SOAK = HYPOTHESIS_PROFILE == "soak"
 MEMBERS, ANNOUNCEMENTS, SEEDS = (40, 6, range(1, 6)) if SOAK else (8, 2, range(1, 2))
 #: The share of requests each kind of fault takes: 10% together.
 RATES = {"429": 0.025, "500": 0.0125, "502": 0.0125, "slow": 0.025, "drop": 0.025}
-SEND_METHODS = ("sendMessage", "sendDocument")
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -81,12 +80,10 @@ async def test_a_season_survives_a_tenth_of_requests_failing(
                     missing[marker] += 1
                 duplicates[marker] += max(0, found - 1)
         assert not missing, f"messages lost: {missing}"
-        sends_slowed = sum(
-            1
-            for call in emu.calls[calls_before:]
-            if call.method in SEND_METHODS and call.ok and _was_resent(emu.calls, call)
-        )
-        assert sum(duplicates.values()) <= sends_slowed <= injected["slow"]
+        # Each slow answer can hide at most one send that happened, so at most one duplicate.
+        # (Counting identical resends instead over-counts: with more announcements, messages
+        # such as "Which group is the announcement for?" repeat without being resent.)
+        assert sum(duplicates.values()) <= injected["slow"]
         assert await frozen_counts(world, options) == season.expected_counts()
         assert await broken_invariants(sessionmaker) == {}
 
@@ -102,12 +99,3 @@ async def test_a_season_survives_a_tenth_of_requests_failing(
             f"{sum(duplicates.values())} duplicates (after {injected['slow']} slow answers); "
             f"{season.presses} vote presses, tallies right"
         )
-
-
-def _was_resent(calls: list[object], call: object) -> bool:
-    """Whether the same send was made again after this one (the bot did not see the answer)."""
-    later = calls[calls.index(call) + 1 :]
-    return any(
-        c.method == call.method and c.params == call.params  # type: ignore[attr-defined]
-        for c in later
-    )
