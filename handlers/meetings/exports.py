@@ -1,8 +1,9 @@
 """The group's record as files: the attendance CSV (one row per meeting and member) and the
 printable attendance list ("Teilnehmerliste") as PDF, in the reader's language.
 
-The PDF embeds DejaVu Sans, shipped in ``handlers/meetings/fonts`` (Latin, Greek, Cyrillic, Turkish and
-Arabic letters), so names print whatever script they are written in, with no system fonts;
+The PDF embeds DejaVu Sans, shipped in ``handlers/meetings/fonts`` (Latin, Greek, Cyrillic,
+Turkish and Arabic letters), so names print whatever script they are written in, with no system
+fonts;
 HarfBuzz (uharfbuzz) shapes Arabic so its letters join and read right to left.
 """
 
