@@ -46,6 +46,7 @@ from handlers.announcements.release import release_due
 from handlers.jobs import run_due_tasks
 from handlers.meetings.rhythm import KINDS, new_rhythm_row, plan_unplanned, store_rhythm
 from handlers.privacy.commands import retention_sweep
+from sandbox.emulator import Emulator
 from storage import rhythms as rhythm_repo
 from storage.db import SessionMaker
 from storage.models import DueTask, GroupRhythm, Poll
@@ -91,8 +92,15 @@ async def start_up(sizes: Sizes) -> list[Row]:
         )
         for m in (small, large)
     ]
+    return [*rows, *_growth_rows(g, small, large)]
+
+
+def _growth_rows(g: str, small: StartUp, large: StartUp) -> list[Row]:
+    """The scheduler, the retention pass and the due steps: small against large groups."""
     scheduler = max(large.sweep / small.sweep, large.planning / small.planning)
-    rows.append(
+    retention = large.retention / small.retention
+    step_ratio = large.per_step / small.per_step
+    return [
         Row.judged(
             f"Scheduler, {g} groups: {count(small.members)} vs {count(large.members)} "
             "members per group",
@@ -100,10 +108,7 @@ async def start_up(sizes: Sizes) -> list[Row]:
             f"group (the sweep's batches) {ms(small.planning)} vs {ms(large.planning)}",
             f"does not grow with members (≤ ×{GROWTH})",
             scheduler <= GROWTH,
-        )
-    )
-    retention = large.retention / small.retention
-    rows.append(
+        ),
         Row.judged(
             f"Retention pass of the same sweep, {count(small.members)} vs "
             f"{count(large.members)} members per group",
@@ -111,57 +116,24 @@ async def start_up(sizes: Sizes) -> list[Row]:
             f"{count(small.people)} vs {count(large.people)} members in all)",
             f"does not grow with members (≤ ×{GROWTH})",
             retention <= GROWTH,
-        )
-    )
-    step_ratio = large.per_step / small.per_step
-    rows.append(
+        ),
         Row.judged(
             f"Due steps: reviewing the next poll of {large.steps} groups, "
             f"{count(small.members)} vs {count(large.members)} members per group",
             f"{ms(small.per_step)} vs {ms(large.per_step)} per group (×{step_ratio:.1f})",
             f"does not grow with members (≤ ×{GROWTH})",
             step_ratio <= GROWTH,
-        )
-    )
-    return rows
+        ),
+    ]
 
 
 async def _measure(groups: int, members: int) -> StartUp:
+    """One group size: the bot's two starts in its own process, then the scheduler's work."""
     async with database(f"cadence{members}") as url, emulator() as emu:
         await _prepare(url, groups, members)
-        with tempfile.TemporaryDirectory(prefix="gremium-bench-") as tmp:
-            bot = Bot(url, emu, Path(tmp))
-            try:
-                first = await bot.start(timeout=600)
-                await _until_planned(url)  # the first sweeps plan every group
-                await bot.stop()
-                restart = await bot.start(timeout=600)
-                async with sessions(url) as sm:
-                    pending = await _pending(sm)
-                await asyncio.sleep(2)  # the first sweep runs a second after the start
-                rss = rss_mb(bot.pid)
-            finally:
-                await bot.stop()
+        first, restart, pending, rss = await _starts(url, emu)
         async with sessions(url) as sm:
-            await _unplan(sm)
-            bd = outside_bot_data(sm, clock=FakeClock(MORNING), admins=frozenset({ADMIN_ID}))
-            began = time.perf_counter()
-            await plan_unplanned(bd, budget=math.inf)  # fresh rhythms: each review is due now
-            planning = time.perf_counter() - began
-            began = time.perf_counter()
-            steps = await run_due_tasks(bd)  # one sweep's share of them
-            per_step = (time.perf_counter() - began) / max(1, steps)
-            while await run_due_tasks(bd):
-                pass
-            sweeps, retentions = [], []
-            for _ in range(SWEEPS):  # what the sweep does every 20 s: the schedule, retention
-                began = time.perf_counter()
-                await release_due(bd)
-                await run_due_tasks(bd)
-                sweeps.append(time.perf_counter() - began)
-                began = time.perf_counter()
-                await retention_sweep(bd)
-                retentions.append(time.perf_counter() - began)
+            planning, steps, per_step, sweep, retention = await _scheduler(sm)
     return StartUp(
         members,
         first,
@@ -171,10 +143,54 @@ async def _measure(groups: int, members: int) -> StartUp:
         planning,
         steps,
         per_step,
-        statistics.median(sweeps),
-        statistics.median(retentions),
+        sweep,
+        retention,
         -(-groups // SHARED) * members,
     )
+
+
+async def _starts(url: str, emu: Emulator) -> tuple[float, float, int, float]:
+    """Start the bot, let its first sweeps plan every group, start it again: seconds to the
+    first and to the second running bot, the steps pending then, and the resident memory."""
+    with tempfile.TemporaryDirectory(prefix="gremium-bench-") as tmp:
+        bot = Bot(url, emu, Path(tmp))
+        try:
+            first = await bot.start(timeout=600)
+            await _until_planned(url)  # the first sweeps plan every group
+            await bot.stop()
+            restart = await bot.start(timeout=600)
+            async with sessions(url) as sm:
+                pending = await _pending(sm)
+            await asyncio.sleep(2)  # the first sweep runs a second after the start
+            rss = rss_mb(bot.pid)
+        finally:
+            await bot.stop()
+    return first, restart, pending, rss
+
+
+async def _scheduler(sm: SessionMaker) -> tuple[float, int, float, float, float]:
+    """In this process, from fresh rhythms: planning every group, the time per due step of
+    one sweep's share, and the medians of the sweep with nothing due and of its retention."""
+    await _unplan(sm)
+    bd = outside_bot_data(sm, clock=FakeClock(MORNING), admins=frozenset({ADMIN_ID}))
+    began = time.perf_counter()
+    await plan_unplanned(bd, budget=math.inf)  # fresh rhythms: each review is due now
+    planning = time.perf_counter() - began
+    began = time.perf_counter()
+    steps = await run_due_tasks(bd)  # one sweep's share of them
+    per_step = (time.perf_counter() - began) / max(1, steps)
+    while await run_due_tasks(bd):
+        pass
+    sweeps, retentions = [], []
+    for _ in range(SWEEPS):  # what the sweep does every 20 s: the schedule, retention
+        began = time.perf_counter()
+        await release_due(bd)
+        await run_due_tasks(bd)
+        sweeps.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        await retention_sweep(bd)
+        retentions.append(time.perf_counter() - began)
+    return planning, steps, per_step, statistics.median(sweeps), statistics.median(retentions)
 
 
 async def _prepare(url: str, groups: int, members: int) -> None:

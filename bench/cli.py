@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bench import broadcast, cadence, crash, flood, votes
+from bench import broadcast, cadence, convergence, crash, flood, votes
 from bench.table import FAILED, MISSED, Row, markdown_table, text_table
 from bench.world import Sizes, backend
 
@@ -27,7 +27,7 @@ SCENARIOS: dict[str, Scenario] = {
     "unlimited": broadcast.unlimited,
     "crash": crash.crash_test,
     "votes": votes.vote_storm,
-    "converge": votes.tally_convergence,
+    "converge": convergence.tally_convergence,
     "cadence": cadence.start_up,
     "flood": flood.flood,
 }

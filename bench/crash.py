@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import random
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func
@@ -17,6 +18,7 @@ from bench.broadcast import FIRST_MEMBER, Delivered, prepare, release_announceme
 from bench.process import Bot, outside_bot_data
 from bench.table import Row
 from bench.world import Sizes, count, database, emulator, sessions
+from sandbox.emulator import Emulator
 from storage.db import SessionMaker
 from storage.models import Delivery, DeliveryStatus
 
@@ -25,34 +27,28 @@ SEED = 2026
 RUNS = (0.5, 4.0)
 
 
+@dataclass
+class Kills:
+    """The kills of one run, and the chats whose message was in flight at one of them."""
+
+    killed: int = 0
+    in_flight: set[int] = field(default_factory=set)  # chats whose message went out unrecorded
+    in_flight_total: int = 0  # requests in flight, summed over the kills
+
+
 async def crash_test(sizes: Sizes) -> list[Row]:
     """A broadcast to ``crash_members`` at the configured 25/s, with ``kills`` SIGKILLs."""
     n, kills = sizes.crash_members, sizes.kills
-    rng = random.Random(SEED)
-    chats = {FIRST_MEMBER + i for i in range(n)}
-    in_flight: set[int] = set()  # chats whose message went out unrecorded, at any kill
-    in_flight_total = killed = 0
     async with database("crash") as url, emulator() as emu, sessions(url) as sm:
         await prepare(url, emu, n, 0)
         emu.enforce_limits = True
-        delivered = Delivered(chats)
+        delivered = Delivered({FIRST_MEMBER + i for i in range(n)})
         with tempfile.TemporaryDirectory(prefix="gremium-bench-") as tmp:
             bot = Bot(url, emu, Path(tmp))
             await bot.start()
             try:
                 await release_announcement(outside_bot_data(sm))
-                for _ in range(kills):
-                    await asyncio.sleep(rng.uniform(*RUNS))
-                    delivered.scan(emu)
-                    if len(delivered.seen) == n:
-                        break  # the broadcast ended before all kills
-                    await bot.kill()
-                    killed += 1
-                    delivered.scan(emu)
-                    unrecorded = await _unrecorded(sm, delivered.seen)
-                    in_flight |= unrecorded
-                    in_flight_total += len(unrecorded)
-                    await bot.start()
+                record = await _kill_and_restart(bot, emu, sm, delivered, kills)
                 await delivered.wait_all(emu, timeout=n / 10 + 120)
                 await _outbox_done(sm, timeout=120)
                 await asyncio.sleep(0.5)
@@ -60,27 +56,52 @@ async def crash_test(sizes: Sizes) -> list[Row]:
             finally:
                 await bot.stop()
         states = await _states(sm)
+    return [_row(n, kills, delivered, record, states)]
+
+
+async def _kill_and_restart(
+    bot: Bot, emu: Emulator, sm: SessionMaker, delivered: Delivered, kills: int
+) -> Kills:
+    """Up to ``kills`` times: let the bot run a random while, kill it, note which messages
+    were in flight, start it again; stop early if the broadcast is done."""
+    rng = random.Random(SEED)
+    record = Kills()
+    for _ in range(kills):
+        await asyncio.sleep(rng.uniform(*RUNS))
+        delivered.scan(emu)
+        if len(delivered.seen) == len(delivered.chats):
+            break  # the broadcast ended before all kills
+        await bot.kill()
+        record.killed += 1
+        delivered.scan(emu)
+        unrecorded = await _unrecorded(sm, delivered.seen)
+        record.in_flight |= unrecorded
+        record.in_flight_total += len(unrecorded)
+        await bot.start()
+    return record
+
+
+def _row(n: int, kills: int, delivered: Delivered, record: Kills, states: dict[str, int]) -> Row:
+    """The table's row: who is without the message, and whether each duplicate is explained."""
     missing = n - len(delivered.seen)
     duplicated = {chat: c - 1 for chat, c in delivered.per_chat.items() if c > 1}
     extra = sum(duplicated.values())
-    unexplained = [chat for chat in duplicated if chat not in in_flight]
+    unexplained = [chat for chat in duplicated if chat not in record.in_flight]
     figure = (
-        f"{killed} kills: {missing} of {count(n)} members without the message; "
+        f"{record.killed} kills: {missing} of {count(n)} members without the message; "
         f"{extra} duplicates in {len(duplicated)} chats, "
         f"{len(duplicated) - len(unexplained)} of them in flight at a kill "
-        f"({in_flight_total} requests were in flight at the kills); "
+        f"({record.in_flight_total} requests were in flight at the kills); "
         f"rows {', '.join(f'{k} {v}' for k, v in sorted(states.items()))}"
     )
-    ok = missing == 0 and not unexplained and killed == kills and set(states) == {"sent"}
-    return [
-        Row.judged(
-            f"Crash test: SIGKILL at random moments of a {count(n)}-member broadcast, "
-            f"restart, {kills} times",
-            figure,
-            "0 without the message; duplicates only for requests in flight at the kill",
-            ok,
-        )
-    ]
+    ok = missing == 0 and not unexplained and record.killed == kills and set(states) == {"sent"}
+    return Row.judged(
+        f"Crash test: SIGKILL at random moments of a {count(n)}-member broadcast, "
+        f"restart, {kills} times",
+        figure,
+        "0 without the message; duplicates only for requests in flight at the kill",
+        ok,
+    )
 
 
 async def _unrecorded(sm: SessionMaker, seen: set[int]) -> set[int]:

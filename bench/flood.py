@@ -94,6 +94,21 @@ async def _wait_for_slow_down(flooder: UserHandle, since: int, timeout: float) -
             await asyncio.sleep(0.01)
 
 
+async def _next_command(
+    flooder: UserHandle, before: int, ended: float
+) -> tuple[float, float, int]:
+    """The flooder sends /mygroups as soon as the slow-down notice arrives: seconds from the
+    flood's end (``ended``) to the notice and to the answer, and how much of the flood (sent
+    after ``before`` messages of the bot) was answered."""
+    await _wait_for_slow_down(flooder, before, timeout=120)
+    told = time.monotonic() - ended
+    after = len(flooder.bot_messages)
+    await flooder.send("/mygroups")
+    await _wait_for(flooder, after + 1, timeout=120)
+    answered = time.monotonic() - ended
+    return told, answered, after - before - 1
+
+
 async def unlimited(sizes: Sizes) -> list[Row]:
     """300 /help from one member, 100 others meanwhile; no limits."""
     flood, others = (300, 100) if not sizes.quick else (300, 50)
@@ -136,14 +151,7 @@ async def limited(sizes: Sizes) -> list[Row]:
             flooding = asyncio.create_task(_flood(emu, flooder, flood))
             sent = await _others(emu, tids, span=1.0)
             await flooding
-            ended = time.monotonic()
-            await _wait_for_slow_down(flooder, before, timeout=120)
-            told = time.monotonic() - ended
-            after = len(flooder.bot_messages)
-            await flooder.send("/mygroups")
-            await _wait_for(flooder, after + 1, timeout=120)
-            answered = time.monotonic() - ended
-            kept = after - before - 1
+            told, answered, kept = await _next_command(flooder, before, time.monotonic())
             await emu.wait_idle(timeout=60)
             latencies = _latencies(emu, sent)
     worst = max(latencies)
