@@ -80,14 +80,9 @@ class Dispatcher:
         self.owner = owner or dispatcher_name()
         self.on_failure = on_failure  # told what failed (for /status)
         self.stats = DispatchStats()
-        self._gate = RateGate(self.limiter)
-        self._leases = Leases(
-            sessionmaker=sessionmaker, clock=clock, owner=self.owner, lease=lease
+        self._gate, self._leases, self._marks, self._courier = self._make_parts(
+            bot, lease, paid_broadcast, retry_base, on_delivered
         )
-        self._marks = SentMarks(
-            sessionmaker=sessionmaker, clock=clock, retry_base=retry_base, report=self._report
-        )
-        self._courier = self._make_courier(bot, paid_broadcast, retry_base, on_delivered)
         self._slots = asyncio.Semaphore(concurrency)
         self._claim_size = concurrency * 2
         self._wake = asyncio.Event()
@@ -96,27 +91,40 @@ class Dispatcher:
         self._renewer: asyncio.Task[None] | None = None
         self._claimed = 0  # rows claimed from the table and not finished yet
 
-    def _make_courier(
+    def _make_parts(
         self,
         bot: Bot,
+        lease: float,
         paid_broadcast: bool,
         retry_base: float,
         on_delivered: Callable[[Delivery], None] | None,
-    ) -> Courier:
-        """The sender of single deliveries, sharing this dispatcher's pacing and leases."""
-        return Courier(
+    ) -> tuple[RateGate, Leases, SentMarks, Courier]:
+        """The pacing, the leases, the "sent" marks and the sender of single deliveries, which
+        shares the other three."""
+        gate = RateGate(self.limiter)
+        leases = Leases(
+            sessionmaker=self.sessionmaker, clock=self.clock, owner=self.owner, lease=lease
+        )
+        marks = SentMarks(
+            sessionmaker=self.sessionmaker,
+            clock=self.clock,
+            retry_base=retry_base,
+            report=self._report,
+        )
+        courier = Courier(
             bot=bot,
             sessionmaker=self.sessionmaker,
             clock=self.clock,
-            gate=self._gate,
-            leases=self._leases,
-            marks=self._marks,
+            gate=gate,
+            leases=leases,
+            marks=marks,
             stats=self.stats,
             paid_broadcast=paid_broadcast,
             retry_base=retry_base,
             on_delivered=on_delivered,
             report=self._report,
         )
+        return gate, leases, marks, courier
 
     # -- lifecycle ---------------------------------------------------------------------------
 
