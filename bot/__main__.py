@@ -151,7 +151,8 @@ VIA_MAKE = "GREMIUM_VIA_MAKE"
 
 def _sandbox(host: str, port: int, german_address: GermanAddress = "sie") -> int:
     """The emulator, the real bot and the page, with a throwaway database; no config needed."""
-    from bot.sandbox import PortTaken, serve
+    from bot.sandbox import serve
+    from bot.sandbox_port import PortTaken
 
     configure_logging("WARNING")
     # `make sandbox` says so, so that advice names the command the visitor typed.

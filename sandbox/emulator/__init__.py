@@ -69,14 +69,16 @@ Control API (JSON, same server, for a browser page or manual testing with a real
 Run standalone: ``python -m sandbox.emulator --port 8081 --token 123456:TEST-TOKEN``.
 """
 
-from sandbox.emulator.client import BotCommand, ChatMessage, UserHandle
+from sandbox.emulator.client import UserHandle
 from sandbox.emulator.emulator import SPEC_ENV, Emulator, default_spec_path
 from sandbox.emulator.errors import ApiError
 from sandbox.emulator.faults import Fault, Faults
 from sandbox.emulator.groups import GroupHandle
+from sandbox.emulator.schema import UploadedFile
 from sandbox.emulator.server import RecordedCall
-from sandbox.emulator.spec import SpecValidator, UploadedFile
+from sandbox.emulator.spec import SpecValidator
 from sandbox.emulator.state import CallbackAnswer, SentFile
+from sandbox.emulator.views import BotCommand, ChatMessage
 
 __all__ = [
     "SPEC_ENV",

@@ -14,8 +14,8 @@ import aiohttp
 from sandbox.emulator.core import Core, Handler, caption, inline_markup
 from sandbox.emulator.errors import bad_request
 from sandbox.emulator.params import Params
+from sandbox.emulator.schema import UploadedFile
 from sandbox.emulator.serialize import message_json
-from sandbox.emulator.spec import UploadedFile
 from sandbox.emulator.state import SentFile
 
 MAX_UPLOAD = 50 * 1024 * 1024

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.emulator.entities import utf16_len
 from sandbox.emulator.errors import ApiError, bad_request, forbidden, too_many_requests
 from sandbox.emulator.formatting import Formatted, formatted
-from sandbox.emulator.htmlparse import utf16_len
 from sandbox.emulator.limits import RateLimiter
 from sandbox.emulator.links import normalize_url
 from sandbox.emulator.params import Params

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.emulator.client import ChatMessage, ChatView, UserHandle
+from sandbox.emulator.client import UserHandle
 from sandbox.emulator.control import control_routes
 from sandbox.emulator.core import Core
 from sandbox.emulator.faults import Faults
@@ -23,6 +23,7 @@ from sandbox.emulator.spec import SpecValidator
 from sandbox.emulator.state import Clock, UserState, World
 from sandbox.emulator.table import builtin_validator
 from sandbox.emulator.updates import Webhook
+from sandbox.emulator.views import ChatMessage, ChatView
 
 SPEC_ENV = "GREMIUM_BOT_API_SPEC"
 

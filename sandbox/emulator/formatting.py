@@ -12,15 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.emulator.entities import Entity, ParseError, UserLookup, entity_order, utf16_len
 from sandbox.emulator.errors import bad_request
-from sandbox.emulator.htmlparse import (
-    Entity,
-    ParseError,
-    UserLookup,
-    entity_order,
-    parse_html,
-    utf16_len,
-)
+from sandbox.emulator.htmlparse import parse_html
 from sandbox.emulator.markdown import parse_markdown, parse_markdown_v2
 
 ENTITY_TYPES = frozenset(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sandbox.emulator.client import BotCommand, ChatView, UserHandle
+from sandbox.emulator.client import UserHandle
 from sandbox.emulator.core import Core
 from sandbox.emulator.serialize import chat_json, member_json, user_json
 from sandbox.emulator.state import ChatState
+from sandbox.emulator.views import BotCommand, ChatView
 
 UserRef = UserHandle | int
 

@@ -5,83 +5,22 @@ u ins s strike del span(class="tg-spoiler") tg-spoiler a(href) code(class="langu
 blockquote(expandable) tg-emoji(emoji-id) tg-time(unix, format); other attributes are ignored.
 ``&lt; &gt; &amp; &quot;`` and numeric references are decoded, any other ``&`` stays literal.
 Errors carry Telegram's wording and UTF-8 byte offsets. Entity offsets and lengths are in UTF-16
-code units.
+code units. This module reads the markup; :mod:`.htmltags` knows the tags and their entities.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
-from sandbox.emulator.links import normalize_url
+from sandbox.emulator.entities import Entity, ParseError, UserLookup, entity_order, utf16_len
+from sandbox.emulator.htmltags import TAGS, OpenTag, assign, close_tag
 
-Entity = dict[str, Any]
-UserLookup = Callable[[int], dict[str, Any] | None]
-
-_SIMPLE = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "tg-spoiler": "spoiler",
-    "span": "spoiler",
-}
-_TAGS = frozenset({*_SIMPLE, "a", "tg-emoji", "tg-time", "pre", "code", "blockquote"})
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SPACES = " \t\r\n\f\v"
-
-
-_PRIORITY = {
-    "blockquote": 0,
-    "expandable_blockquote": 0,
-    "pre": 11,
-    "code": 20,
-    "text_link": 49,
-    "text_mention": 49,
-    "bold": 90,
-    "italic": 91,
-    "underline": 92,
-    "strikethrough": 93,
-    "spoiler": 94,
-    "custom_emoji": 99,
-}
-
-
-def entity_order(entity: Entity) -> tuple[int, int, int]:
-    """Telegram's entity order: by offset, longer first, then outer types first."""
-    return entity["offset"], -entity["length"], _PRIORITY.get(entity["type"], 50)
-
-
-class ParseError(Exception):
-    """The text cannot be parsed; the message is Telegram's."""
-
 
 #: Where plain text ends: a tag or a character reference begins.
 _SPECIAL = re.compile("[<&]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, as Telegram counts."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-@dataclass
-class _Open:
-    tag: str
-    argument: str
-    offset: int
-    start: int
-    begin: int
-    expandable: bool = False
-    date: int = 0
 
 
 def decode_entity(text: str, pos: int) -> tuple[str, int] | None:
@@ -125,21 +64,13 @@ def parse_html(source: str, lookup: UserLookup | None = None) -> tuple[str, list
     out: list[str] = []
     utf16 = 0
     entities: list[Entity] = []
-    stack: list[_Open] = []
+    stack: list[OpenTag] = []
     i = 0
     while i < len(source):
-        char = source[i]
-        if char == "&" and (decoded := decode_entity(source, i)) is not None:
-            out.append(decoded[0])
-            utf16 += utf16_len(decoded[0])
-            i = decoded[1]
-            continue
-        if char != "<":  # plain text up to the next tag or character reference
-            end = _SPECIAL.search(source, i + 1)
-            chunk = source[i : end.start() if end else len(source)]
+        if source[i] != "<":
+            chunk, i = _text(source, i)
             out.append(chunk)
             utf16 += utf16_len(chunk)
-            i += len(chunk)
             continue
         begin = _byte_offset(source, i)
         if _at(source, i + 1) != "/":
@@ -147,26 +78,10 @@ def parse_html(source: str, lookup: UserLookup | None = None) -> tuple[str, list
             opened.offset, opened.start = utf16, len(out)
             stack.append(opened)
             continue
-        if not stack:
-            raise ParseError(f"Unexpected end tag at byte offset {begin}")
-        i += 2
-        name_start = i
-        while i < len(source) and source[i] not in _SPACES and source[i] != ">":
-            i += 1
-        end_name = source[name_start:i].lower()
-        while i < len(source) and source[i] in _SPACES:
-            i += 1
-        if _at(source, i) != ">":
-            raise ParseError(f"Unclosed end tag at byte offset {begin}")
-        i += 1
-        opened = stack.pop()
-        if end_name and end_name != opened.tag:
-            raise ParseError(
-                f"Unmatched end tag at byte offset {begin}, expected "
-                f'"</{opened.tag}>", found "</{end_name}>"'
-            )
+        opened, i = _end_tag(source, i, begin, stack)
         if utf16 > opened.offset:
-            _close(opened, utf16 - opened.offset, "".join(out[opened.start :]), entities, lookup)
+            inner = "".join(out[opened.start :])
+            close_tag(opened, utf16 - opened.offset, inner, entities, lookup)
     if stack:
         raise ParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
     for entity in entities:
@@ -174,6 +89,38 @@ def parse_html(source: str, lookup: UserLookup | None = None) -> tuple[str, list
             entity.pop("language", None)
     entities.sort(key=entity_order)
     return _paired("".join(out)), entities
+
+
+def _text(source: str, i: int) -> tuple[str, int]:
+    """The text at ``i`` (not a tag): a decoded character reference, or plain text up to the
+    next tag or reference; and where it ends."""
+    if source[i] == "&" and (decoded := decode_entity(source, i)) is not None:
+        return decoded
+    end = _SPECIAL.search(source, i + 1)
+    stop = end.start() if end else len(source)
+    return source[i:stop], stop
+
+
+def _end_tag(source: str, i: int, begin: int, stack: list[OpenTag]) -> tuple[OpenTag, int]:
+    """Read the end tag at ``source[i:] == "</..."``: the tag it closes, and where it ends."""
+    if not stack:
+        raise ParseError(f"Unexpected end tag at byte offset {begin}")
+    i += 2
+    name_start = i
+    while i < len(source) and source[i] not in _SPACES and source[i] != ">":
+        i += 1
+    end_name = source[name_start:i].lower()
+    while i < len(source) and source[i] in _SPACES:
+        i += 1
+    if _at(source, i) != ">":
+        raise ParseError(f"Unclosed end tag at byte offset {begin}")
+    opened = stack.pop()
+    if end_name and end_name != opened.tag:
+        raise ParseError(
+            f"Unmatched end tag at byte offset {begin}, expected "
+            f'"</{opened.tag}>", found "</{end_name}>"'
+        )
+    return opened, i + 1
 
 
 def _paired(text: str) -> str:
@@ -189,16 +136,26 @@ def _paired(text: str) -> str:
         ) from error
 
 
-def _start_tag(source: str, i: int, begin: int) -> tuple[_Open, int]:
+def _start_tag(source: str, i: int, begin: int) -> tuple[OpenTag, int]:
+    """Read the start tag whose name begins at ``i``: the opened tag, and where it ends."""
     name_start = i
     while i < len(source) and source[i] not in _SPACES and source[i] != ">":
         i += 1
     if i >= len(source):
         raise ParseError(f"Unclosed start tag at byte offset {begin}")
     tag = source[name_start:i].lower()
-    if tag not in _TAGS:
+    if tag not in TAGS:
         raise ParseError(f'Unsupported start tag "{tag}" at byte offset {begin}')
-    opened = _Open(tag, "", 0, 0, begin)
+    opened = OpenTag(tag, "", 0, 0, begin)
+    i = _attributes(source, i, opened)
+    if tag == "span" and opened.argument != "spoiler":
+        raise ParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {begin}')
+    return opened, i + 1
+
+
+def _attributes(source: str, i: int, opened: OpenTag) -> int:
+    """Read the attributes of ``opened`` from ``i`` on; returns the index of the closing ``>``."""
+    tag, begin = opened.tag, opened.begin
     while _at(source, i) != ">":
         while i < len(source) and source[i] in _SPACES:
             i += 1
@@ -226,10 +183,8 @@ def _start_tag(source: str, i: int, begin: int) -> tuple[_Open, int]:
         value, i = _attribute_value(source, i)
         if i >= len(source):
             raise ParseError(f"Unclosed start tag at byte offset {begin}")
-        _assign(opened, attribute, value)
-    if tag == "span" and opened.argument != "spoiler":
-        raise ParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {begin}')
-    return opened, i + 1
+        assign(opened, attribute, value)
+    return i
 
 
 def _attribute_value(source: str, i: int) -> tuple[str, int]:
@@ -257,74 +212,3 @@ def _attribute_value(source: str, i: int) -> tuple[str, int]:
     if i < len(source):
         i += 1
     return "".join(value), i
-
-
-def _assign(opened: _Open, attribute: str, value: str) -> None:
-    if opened.tag == "a" and attribute == "href":
-        opened.argument = value
-    elif opened.tag == "code" and attribute == "class" and value.startswith("language-"):
-        opened.argument = value.removeprefix("language-")
-    elif opened.tag == "span" and attribute == "class" and value.startswith("tg-"):
-        opened.argument = value.removeprefix("tg-")
-    elif opened.tag == "tg-emoji" and attribute == "emoji-id":
-        opened.argument = value
-    elif opened.tag == "blockquote" and attribute == "expandable":
-        opened.expandable = True
-    elif opened.tag == "tg-time" and attribute == "unix":
-        opened.date = int(value) if value.lstrip("-").isdigit() else 0
-    elif opened.tag == "tg-time" and attribute == "format":
-        opened.argument = value
-
-
-def _close(
-    opened: _Open, length: int, inner: str, entities: list[Entity], lookup: UserLookup | None
-) -> None:
-    entity: Entity = {"offset": opened.offset, "length": length}
-    tag = opened.tag
-    last = entities[-1] if entities else None
-    same_range = last is not None and (last["offset"], last["length"]) == (opened.offset, length)
-    if tag in _SIMPLE:
-        entity["type"] = _SIMPLE[tag]
-    elif tag == "blockquote":
-        entity["type"] = "expandable_blockquote" if opened.expandable else "blockquote"
-    elif tag == "tg-emoji":
-        if not opened.argument.isdigit() or int(opened.argument) == 0:
-            raise ParseError("Invalid custom emoji identifier specified")
-        entity.update(type="custom_emoji", custom_emoji_id=opened.argument)
-    elif tag == "tg-time":
-        if opened.date <= 0:
-            return
-        entity.update(type="date_time", unix_time=opened.date)
-        if opened.argument:
-            entity["date_time_format"] = opened.argument
-    elif tag == "code":
-        if last is not None and same_range and last["type"] == "pre" and opened.argument:
-            last["language"] = opened.argument
-            return
-        entity.update(type="code")
-        if opened.argument:
-            entity["language"] = opened.argument
-    elif tag == "pre":
-        if last is not None and same_range and last["type"] == "code":
-            last["type"] = "pre"
-            return
-        entity["type"] = "pre"
-    else:
-        if not _link(entity, opened.argument or inner, lookup):
-            return
-    entities.append(entity)
-
-
-def _link(entity: Entity, href: str, lookup: UserLookup | None) -> bool:
-    prefix = "tg://user?id="
-    if href.startswith(prefix) and href[len(prefix) :].isdigit():
-        user = lookup(int(href[len(prefix) :])) if lookup is not None else None
-        if user is None:
-            return False
-        entity.update(type="text_mention", user=user)
-        return True
-    url = normalize_url(href)
-    if url is None:
-        return False
-    entity.update(type="text_link", url=url)
-    return True

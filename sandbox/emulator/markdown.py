@@ -10,13 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandbox.emulator.htmlparse import (
-    Entity,
-    ParseError,
-    UserLookup,
-    entity_order,
-    utf16_len,
-)
+from sandbox.emulator.entities import Entity, ParseError, UserLookup, entity_order, utf16_len
 from sandbox.emulator.links import normalize_url
 
 _RESERVED = "_*[]()~`>#+-=|{}.!"
@@ -218,59 +212,83 @@ def parse_markdown_v2(source: str, lookup: UserLookup | None = None) -> tuple[st
 
 def parse_markdown(source: str) -> tuple[str, list[Entity]]:
     """Plain text and entities of legacy Markdown ``source``; raises ParseError."""
-    out: list[str] = []
-    utf16 = 0
-    entities: list[Entity] = []
-    i = 0
-    while i < len(source):
-        char = source[i]
-        if char == "\\" and _at(source, i + 1) in "_*`[":
-            out.append(source[i + 1])
-            utf16 += 1
-            i += 2
-            continue
-        if char not in "_*`[":
-            out.append(char)
-            utf16 += utf16_len(char)
-            i += 1
-            continue
-        begin = len(source[:i].encode("utf-8"))
-        is_pre = source.startswith("```", i)
+    return _Legacy(source).run()
+
+
+class _Legacy:
+    """The state of a legacy Markdown parse: the text so far and its entities."""
+
+    def __init__(self, source: str) -> None:
+        self.src = source
+        self.out: list[str] = []
+        self.utf16 = 0
+        self.entities: list[Entity] = []
+
+    def run(self) -> tuple[str, list[Entity]]:
+        """Plain text and entities of the whole source."""
+        src, i = self.src, 0
+        while i < len(src):
+            char = src[i]
+            if char == "\\" and _at(src, i + 1) in "_*`[":
+                self.out.append(src[i + 1])
+                self.utf16 += 1
+                i += 2
+            elif char not in "_*`[":
+                self.emit(char)
+                i += 1
+            else:
+                i = self.entity(i)
+        return "".join(self.out), self.entities
+
+    def emit(self, char: str) -> None:
+        """Append ``char`` to the text."""
+        self.out.append(char)
+        self.utf16 += utf16_len(char)
+
+    def entity(self, i: int) -> int:
+        """Read the entity whose marker is at ``i``; returns where it ends."""
+        src, char = self.src, self.src[i]
+        begin = len(src[:i].encode("utf-8"))
+        is_pre = src.startswith("```", i)
         end_marker = "```" if is_pre else ("]" if char == "[" else char)
         i += 3 if is_pre else 1
         language = ""
         if is_pre:
             end = i
-            while end < len(source) and source[end] not in " \t\r\n`":
+            while end < len(src) and src[end] not in " \t\r\n`":
                 end += 1
-            if end != i and end < len(source) and source[end] != "`":
-                language, i = source[i:end], end
-        offset, start = utf16, len(out)
-        while i < len(source) and not source.startswith(end_marker, i):
-            out.append(source[i])
-            utf16 += utf16_len(source[i])
+            if end != i and end < len(src) and src[end] != "`":
+                language, i = src[i:end], end
+        offset, start = self.utf16, len(self.out)
+        while i < len(src) and not src.startswith(end_marker, i):
+            self.emit(src[i])
             i += 1
-        if i >= len(source):
+        if i >= len(src):
             raise ParseError(f"Can't find end of the entity starting at byte offset {begin}")
         i += len(end_marker)
-        entity: Entity = {"offset": offset, "length": utf16 - offset}
+        entity: Entity = {"offset": offset, "length": self.utf16 - offset}
         if char == "[":
-            url = "".join(out[start:])
-            if _at(source, i) == "(":
-                close = source.find(")", i)
-                if close < 0:
-                    raise ParseError(f"Can't find end of a URL at byte offset {begin}")
-                url, i = source[i + 1 : close], close + 1
-            normalized = normalize_url(url)
-            if normalized is None:
-                continue
-            entity.update(type="text_link", url=normalized)
-        elif is_pre:
+            return self.link(entity, i, "".join(self.out[start:]), begin)
+        if is_pre:
             entity["type"] = "pre"
             if language:
                 entity["language"] = language
         else:
             entity["type"] = {"_": "italic", "*": "bold", "`": "code"}[char]
         if entity["length"] > 0:
-            entities.append(entity)
-    return "".join(out), entities
+            self.entities.append(entity)
+        return i
+
+    def link(self, entity: Entity, i: int, url: str, begin: int) -> int:
+        """Finish the link ``entity`` (its URL follows in parentheses, or is its text)."""
+        if _at(self.src, i) == "(":
+            close = self.src.find(")", i)
+            if close < 0:
+                raise ParseError(f"Can't find end of a URL at byte offset {begin}")
+            url, i = self.src[i + 1 : close], close + 1
+        normalized = normalize_url(url)
+        if normalized is not None:
+            entity.update(type="text_link", url=normalized)
+            if entity["length"] > 0:
+                self.entities.append(entity)
+        return i

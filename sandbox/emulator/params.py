@@ -15,7 +15,8 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.emulator.errors import ApiError, bad_request
-from sandbox.emulator.spec import SpecValidator, UploadedFile
+from sandbox.emulator.schema import UploadedFile
+from sandbox.emulator.spec import SpecValidator
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _TRUE = {"true", "1", "yes"}

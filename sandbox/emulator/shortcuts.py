@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
+from sandbox.emulator.entities import Entity, entity_order, utf16_len
 from sandbox.emulator.formatting import detect
-from sandbox.emulator.htmlparse import Entity, entity_order, utf16_len
 
 #: The paired markers and the entity each makes.
 MARKERS = (
@@ -52,7 +52,27 @@ def _close(text: str, marker: str, start: int) -> int:
     return -1
 
 
+def _code(text: str, i: int) -> tuple[str, str, dict[str, str], int] | None:
+    """The pre block or inline code at ``i``: (code, entity type, extra fields, where it ends);
+    None if there is none (an empty one stays as typed)."""
+    if text.startswith("```", i):
+        end = text.find("```", i + 3)
+        body = text[i + 3 : end] if end != -1 else ""
+        first, newline, rest = body.partition("\n")
+        language = first if newline and LANGUAGE.fullmatch(first) else None
+        code = (rest if language else body).strip("\n")
+        if code.strip():
+            return code, "pre", ({"language": language} if language else {}), end + 3
+    if text[i] == "`" and not text.startswith("```", i):
+        end = text.find("`", i + 1)
+        code = text[i + 1 : end] if end != -1 else ""
+        if code.strip() and "\n" not in code:
+            return code, "code", {}, end + 1
+    return None
+
+
 def _parse(text: str) -> tuple[str, list[Entity]]:
+    """The text without its markers, and the entities they make (not yet sorted)."""
     out: list[str] = []
     entities: list[Entity] = []
     units = 0  # UTF-16 length of what is in ``out``
@@ -66,23 +86,10 @@ def _parse(text: str) -> tuple[str, list[Entity]]:
         units += utf16_len(piece)
 
     while i < len(text):
-        if text.startswith("```", i):
-            end = text.find("```", i + 3)
-            body = text[i + 3 : end] if end != -1 else ""
-            first, newline, rest = body.partition("\n")
-            language = first if newline and LANGUAGE.fullmatch(first) else None
-            code = (rest if language else body).strip("\n")
-            if code.strip():
-                emit(code, "pre", **({"language": language} if language else {}))
-                i = end + 3
-                continue
-        if text[i] == "`" and not text.startswith("```", i):
-            end = text.find("`", i + 1)
-            code = text[i + 1 : end] if end != -1 else ""
-            if code.strip() and "\n" not in code:
-                emit(code, "code")
-                i = end + 1
-                continue
+        if (code := _code(text, i)) is not None:
+            piece, kind, extra, i = code
+            emit(piece, kind, **extra)
+            continue
         for marker, kind in MARKERS:
             if not text.startswith(marker, i) or not _outer_ok(text, i - 1):
                 continue

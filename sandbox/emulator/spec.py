@@ -1,7 +1,6 @@
 """Check Bot API calls and objects against a machine-readable spec.
 
-``SpecValidator.load(path)`` reads ``api.json`` (the format of PaulSonOfLars/telegram-bot-api-spec:
-``methods{name: {fields, returns}}`` and ``types{name: {fields, subtypes}}``).
+``SpecValidator.load(path)`` reads ``api.json`` (see :mod:`.schema` for its format).
 ``builtin_validator()`` in :mod:`sandbox.emulator.table` builds one from the emulator's own
 compact table, so the emulator works without the file.
 
@@ -15,54 +14,12 @@ against their subtypes; a subtype whose constant field ("always “creator”", 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_CONST_PATTERNS = (
-    re.compile(r"always [“\"]([^”\"]+)[”\"]"),
-    re.compile(r"must be ([a-z_]+)$"),
-)
-_CONST_INT = re.compile(r"^Always (\d+)\b")
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """A file sent in a multipart request: what the spec calls ``InputFile``."""
-
-    file_name: str
-    mime_type: str
-    content: bytes
-
-
-@dataclass(frozen=True)
-class Field:
-    """A method parameter or an object field."""
-
-    name: str
-    types: tuple[str, ...]
-    required: bool
-
-
-@dataclass(frozen=True)
-class TypeSpec:
-    """An object type: its fields, or the subtypes of an abstract type."""
-
-    name: str
-    fields: Mapping[str, Field] = field(default_factory=dict)
-    subtypes: tuple[str, ...] = ()
-    consts: Mapping[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class MethodSpec:
-    """A method: its parameters and what it returns."""
-
-    name: str
-    params: Mapping[str, Field]
-    returns: tuple[str, ...]
+from sandbox.emulator.schema import MethodSpec, TypeSpec, UploadedFile, read_schema
 
 
 @dataclass(frozen=True)
@@ -75,26 +32,6 @@ class Issue:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
-
-
-def parse_field(entry: Mapping[str, Any]) -> Field:
-    """A Field from one spec entry ``{name, types, required}``."""
-    return Field(str(entry["name"]), tuple(entry["types"]), bool(entry.get("required", False)))
-
-
-def _consts(fields: Iterable[Mapping[str, Any]]) -> dict[str, object]:
-    found: dict[str, object] = {}
-    for entry in fields:
-        description = str(entry.get("description", ""))
-        types = tuple(entry.get("types", ()))
-        if types == ("Integer",) and (number := _CONST_INT.search(description)):
-            found[str(entry["name"])] = int(number.group(1))
-        elif types == ("String",):
-            for pattern in _CONST_PATTERNS:
-                if match := pattern.search(description):
-                    found[str(entry["name"])] = match.group(1)
-                    break
-    return found
 
 
 def _kind(value: object) -> str:
@@ -144,23 +81,7 @@ class SpecValidator:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SpecValidator:
         """Build from the parsed ``api.json`` structure."""
-        methods = {
-            name: MethodSpec(
-                name,
-                {f["name"]: parse_field(f) for f in entry.get("fields", [])},
-                tuple(entry.get("returns", ())),
-            )
-            for name, entry in data["methods"].items()
-        }
-        types = {
-            name: TypeSpec(
-                name,
-                {f["name"]: parse_field(f) for f in entry.get("fields", [])},
-                tuple(entry.get("subtypes", ())),
-                _consts(entry.get("fields", [])),
-            )
-            for name, entry in data["types"].items()
-        }
+        methods, types = read_schema(data)
         return cls(methods, types, version=str(data.get("version", "")))
 
     def method(self, name: str) -> MethodSpec | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sandbox.emulator.htmlparse import Entity
+from sandbox.emulator.entities import Entity
 
 ScopeKey = tuple[str | int, ...]
 MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted"})

@@ -8,7 +8,8 @@ entry here against ``api.json`` (same types, same required flags). Entries are w
 
 from __future__ import annotations
 
-from sandbox.emulator.spec import Field, MethodSpec, SpecValidator, TypeSpec
+from sandbox.emulator.schema import Field, MethodSpec, TypeSpec
+from sandbox.emulator.spec import SpecValidator
 
 _MARKUP = (
     "reply_markup: InlineKeyboardMarkup or ReplyKeyboardMarkup or ReplyKeyboardRemove"

@@ -17,7 +17,8 @@ from sqlmodel import select
 
 from bot.__main__ import main
 from bot.config import load_settings
-from bot.sandbox import JUMPS, PortTaken, Sandbox, check_port
+from bot.sandbox import JUMPS, Sandbox
+from bot.sandbox_port import PortTaken, check_port
 from bot.sandbox_steps import TASK_NAMES
 from bot.seed import CONFERENCE_GROUPS, GROUP_CHAT, PERSONAS
 from domain.direction import strip_bidi

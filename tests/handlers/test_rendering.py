@@ -20,7 +20,8 @@ from handlers.callback_data import ConfirmForget
 from handlers.callbacks import decode, encode, microseconds
 from handlers.commands import Level
 from handlers.privacy import texts as ptexts
-from sandbox.emulator.htmlparse import ParseError, parse_html
+from sandbox.emulator.entities import ParseError
+from sandbox.emulator.htmlparse import parse_html
 from storage.models import Group, Member, Membership, Role
 from storage.summaries import GroupSummary
 from tests.locales.test_catalogues import LOCALES

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sandbox.emulator.entities import ParseError
 from sandbox.emulator.errors import ApiError
 from sandbox.emulator.formatting import formatted, render_html
-from sandbox.emulator.htmlparse import ParseError, parse_html
+from sandbox.emulator.htmlparse import parse_html
 from sandbox.emulator.markdown import parse_markdown, parse_markdown_v2
 
 
