@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
 from bot.processing import slot_released
+from domain.direction import EXPLICIT_FORMATTING
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,10 @@ _PARSE_MODE_METHODS = frozenset(
 #: ``retry_after`` waited for inside a call (longer waits are left to the caller).
 ATTEMPTS = 6
 MAX_RETRY_AFTER = 30.0
+
+#: Taken out of every string of an update where it enters (see :func:`strip_controls`).
+STRIPPED = frozenset("\x00" + EXPLICIT_FORMATTING)
+_CONTROLS = re.compile("[" + re.escape("".join(sorted(STRIPPED))) + "]")
 
 #: Takes a getUpdates batch: the parsed updates and the same as Telegram sent them, by id.
 Receiver = Callable[[Sequence[Update], Mapping[int, dict[str, Any]]], Awaitable[None]]
@@ -105,7 +111,7 @@ class GremiumBot(ExtBot[None]):
             result = await super()._do_post(endpoint, data, **kwargs)
             if isinstance(result, list):
                 drop_echoed_keyboards(result)
-                strip_nul(result)
+                strip_controls(result)
                 self._raw_updates = result
             return result
         for attempt in range(1, ATTEMPTS + 1):
@@ -144,12 +150,17 @@ def drop_echoed_keyboards(updates: list[Any]) -> None:
             message.pop("reply_markup", None)
 
 
-def strip_nul(updates: list[Any]) -> None:
-    """Take every NUL character out of what people sent, where updates enter.
+def strip_controls(updates: list[Any]) -> None:
+    """Take NUL and the explicit directional formatting characters out of what people sent,
+    where updates enter.
 
-    Telegram passes a NUL through in texts, names and button data, and PostgreSQL refuses it
-    in text columns: a group name, a place or an announcement with one would end in a
-    database error. Entity offsets (UTF-16, as Telegram counts) are moved to match.
+    Telegram passes them through in texts, names and button data. PostgreSQL refuses a NUL in
+    text columns: a group name, a place or an announcement with one would end in a database
+    error. An override or isolate (U+202A–U+202E, U+2066–U+2069) in a name or a text would run
+    on in every message that shows it to others: an RLO turns the rest of a member list's line
+    around, a stray PDI ends the isolate right-to-left readers get around each value. The
+    directional marks have no such reach and stay. Entity offsets (UTF-16, as Telegram counts)
+    are moved to match.
     """
     for update in updates:
         if isinstance(update, dict):
@@ -158,7 +169,7 @@ def strip_nul(updates: list[Any]) -> None:
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return _CONTROLS.sub("", value)
     if isinstance(value, list):
         value[:] = [_clean(item) for item in value]
         return value
@@ -166,7 +177,7 @@ def _clean(value: Any) -> Any:
         return value
     for text_key, entities_key in (("text", "entities"), ("caption", "caption_entities")):
         text = value.get(text_key)
-        if isinstance(text, str) and "\x00" in text:
+        if isinstance(text, str) and _CONTROLS.search(text):
             _shift_entities(text, value.get(entities_key))
     for key, item in value.items():
         value[key] = _clean(item)
@@ -174,13 +185,13 @@ def _clean(value: Any) -> Any:
 
 
 def _shift_entities(text: str, entities: Any) -> None:
-    """Move ``entities`` of ``text`` to where they are once the NULs are taken out."""
+    """Move ``entities`` of ``text`` to where they are once the controls are taken out."""
     if not isinstance(entities, list):
         return
-    nuls, position = [], 0
+    removed, position = [], 0
     for char in text:
-        if char == "\x00":
-            nuls.append(position)
+        if char in STRIPPED:
+            removed.append(position)
         position += 2 if ord(char) > 0xFFFF else 1
     kept = []
     for entity in entities:
@@ -188,8 +199,8 @@ def _shift_entities(text: str, entities: Any) -> None:
         if not isinstance(offset, int) or not isinstance(length, int):
             kept.append(entity)
             continue
-        before = sum(1 for n in nuls if n < offset)
-        inside = sum(1 for n in nuls if offset <= n < offset + length)
+        before = sum(1 for n in removed if n < offset)
+        inside = sum(1 for n in removed if offset <= n < offset + length)
         if length - inside > 0:
             kept.append({**entity, "offset": offset - before, "length": length - inside})
     entities[:] = kept

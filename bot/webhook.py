@@ -28,7 +28,7 @@ from telegram import Bot, Update
 
 from bot.app import GremiumApp
 from bot.config import WebhookSettings
-from bot.telegram_bot import strip_nul
+from bot.telegram_bot import strip_controls
 from handlers.context import BotData
 from storage import status as status_repo
 
@@ -75,7 +75,7 @@ async def _read_update(request: web.Request, bot: Bot) -> Update | None:
     try:
         data = json.loads(await request.read())
         if isinstance(data, dict):
-            strip_nul([data])
+            strip_controls([data])
         return Update.de_json(data, bot) if isinstance(data, dict) else None
     except (ValueError, TypeError, KeyError):
         return None

@@ -14,6 +14,10 @@ PDI = "\u2069"  # pop directional isolate: ends either
 RLM = (
     "\u200f"  # right-to-left mark: a line whose first letters are Latin still reads from the right
 )
+#: Unicode's explicit directional formatting characters: embeddings and overrides (LRE, RLE,
+#: PDF, LRO, RLO) and isolates (LRI, RLI, FSI, PDI). Each opens or closes a scope that runs on
+#: past the value it sits in; the marks (LRM, RLM, ALM) have none and are not among them.
+EXPLICIT_FORMATTING = "\u202a\u202b\u202c\u202d\u202e" + LRI + RLI + FSI + PDI
 _TAG = re.compile(r"<[^<>]*>")
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 _WORD = r"(?:[A-Za-z0-9_@+\-]+(?:[.,:=][A-Za-z0-9_@+\-]+)*|\{[A-Za-z_][A-Za-z0-9_]*\})"

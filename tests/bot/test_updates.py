@@ -1,6 +1,7 @@
 """GremiumBot.get_updates: a button press is read without the keyboard Telegram sends back
 with it (no handler reads it); everything else of the update is kept, and the inbox gets the
-update in the same shape."""
+update in the same shape. NUL and the explicit directional formatting characters are taken out
+of every string, entity offsets following."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.request import AiohttpRequest
-from bot.telegram_bot import GremiumBot, drop_echoed_keyboards, strip_nul
+from bot.telegram_bot import GremiumBot, drop_echoed_keyboards, strip_controls
 from domain.clock import FakeClock
+from domain.direction import EXPLICIT_FORMATTING, FSI, LRI, PDI, RLI, RLM
 from sandbox.emulator import Emulator, default_spec_path
 
 
@@ -102,7 +104,7 @@ def test_nul_is_taken_out_and_entities_follow() -> None:
         },
         {"update_id": 2, "callback_query": {"data": "v\x00:1", "message": {"caption": "\x00x"}}},
     ]
-    strip_nul(raw)
+    strip_controls(raw)
     message = raw[0]["message"]
     assert message["text"] == "😀ab cd"
     assert message["from"]["first_name"] == "An"
@@ -112,3 +114,59 @@ def test_nul_is_taken_out_and_entities_follow() -> None:
     ]
     assert raw[1]["callback_query"]["data"] == "v:1"
     assert raw[1]["callback_query"]["message"]["caption"] == "x"
+
+
+LRE, RLE, PDF, LRO, RLO = "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"
+LRM, ALM, NUL = "\u200e", "\u061c", "\x00"
+
+
+def test_the_nine_directional_formatting_characters_are_taken_out() -> None:
+    """Embeddings, overrides and isolates go from texts, names, titles and button data, the
+    marks (LRM, RLM, ALM) stay. Planted bug: only NUL taken out."""
+    assert EXPLICIT_FORMATTING == LRE + RLE + PDF + LRO + RLO + LRI + RLI + FSI + PDI
+    raw: list[Any] = [
+        {
+            "update_id": 1,
+            "message": {
+                "from": {"id": 7, "first_name": f"Mal{RLO}lory", "last_name": f"{LRM}X{RLM}"},
+                "chat": {"id": 7, "type": "private", "title": f"{LRE}{RLE}a{PDF}"},
+                "text": f"{LRI}{RLI}{FSI}x{PDI}{ALM}y{LRO}",
+            },
+        },
+        {"update_id": 2, "callback_query": {"data": f"v:{PDI}1", "from": {"id": 7}}},
+    ]
+    strip_controls(raw)
+    message = raw[0]["message"]
+    assert message["from"] == {"id": 7, "first_name": "Mallory", "last_name": f"{LRM}X{RLM}"}
+    assert message["chat"]["title"] == "a"
+    assert message["text"] == f"x{ALM}y"
+    assert raw[1]["callback_query"]["data"] == "v:1"
+
+
+def test_entities_move_past_taken_out_directional_characters() -> None:
+    """An entity moves left by the controls before it (by UTF-16 units; an emoji counts two)
+    and shrinks by those inside it; one holding only controls is dropped; one over a kept
+    mark keeps its length. Planted bug: offsets left as Telegram sent them."""
+    text = f"😀{LRI}{NUL}ab{PDI} {RLO}cd{RLM}{FSI}{PDI}"
+    raw: list[Any] = [
+        {
+            "update_id": 1,
+            "message": {
+                "caption": text,
+                "caption_entities": [
+                    {"type": "bold", "offset": 2, "length": 5},  # LRI NUL a b PDI
+                    {"type": "italic", "offset": 8, "length": 4},  # RLO c d RLM
+                    {"type": "code", "offset": 12, "length": 2},  # FSI PDI alone
+                    {"type": "url", "offset": 0, "length": 2},  # the emoji
+                ],
+            },
+        },
+    ]
+    strip_controls(raw)
+    message = raw[0]["message"]
+    assert message["caption"] == f"😀ab cd{RLM}"
+    assert message["caption_entities"] == [
+        {"type": "bold", "offset": 2, "length": 2},
+        {"type": "italic", "offset": 5, "length": 3},
+        {"type": "url", "offset": 0, "length": 2},
+    ]

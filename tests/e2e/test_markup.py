@@ -9,8 +9,9 @@ import logging
 import pytest
 from sqlmodel import select
 
+from domain.direction import FSI, LRI, PDI, RLI
 from sandbox.emulator import ChatMessage
-from storage.models import Group, Member, Poll
+from storage.models import Announcement, Group, Member, Poll
 from tests.e2e.harness import ADMIN_ID, World
 from tests.e2e.helpers import consented
 
@@ -19,6 +20,7 @@ PERSON = '<b>Eve</b> & <a href="x">'
 PLACE = 'Raum <1> & <a href="x">Keller</a>'
 NOTE = "Bitte <i>pünktlich</i> & <a href='x'>hier</a>"
 DATES = "12.01.2027 17:00\n14.01.2027 17:00"
+RLO = "\u202e"  # right-to-left override
 
 
 def _shows(message: ChatMessage, literal: str) -> None:
@@ -92,7 +94,7 @@ async def test_nul_characters_are_taken_out_where_updates_enter(
 ) -> None:
     """A NUL in a group name, a poll's place and a formatted announcement is taken out before
     anything is stored (PostgreSQL refuses it in text), and the formatting stays on the right
-    words. Planted bug: no ``strip_nul`` in ``GremiumBot._do_post`` (bot/telegram_bot.py)."""
+    words. Planted bug: no ``strip_controls`` in ``GremiumBot._do_post`` (bot/telegram_bot.py)."""
     admin = await consented(world, ADMIN_ID, "Olga")
     member = await consented(world, 5321, "Mia\x00")
     created = await world.send(admin, "/newgroup Nacht\x00cafe | nacht")
@@ -117,4 +119,38 @@ async def test_nul_characters_are_taken_out_where_updates_enter(
         poll = (await session.exec(select(Poll).where(Poll.group_id == group.id))).one()
         person = (await session.exec(select(Member).where(Member.telegram_id == 5321))).one()
     assert (group.name, poll.location, person.first_name) == ("Nachtcafe", "Rathaus", "Mia")
+    assert _errors(caplog) == []
+
+
+async def test_directional_overrides_and_isolates_are_taken_out_where_updates_enter(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A right-to-left override in a member's name, and isolates around a bold word of an
+    announcement, are taken out before anything is stored: the member list a coordinator
+    reading Arabic gets shows the name without the override, its own isolates balanced, and
+    the announcement arrives with the bold on the same word. Planted bug: only NUL taken out
+    in ``strip_controls`` (bot/telegram_bot.py)."""
+    admin = await consented(world, ADMIN_ID, "Olga")
+    hana = await consented(world, 5331, "Hana", language="ar", username="hana")
+    mallory = await consented(world, 5332, f"Mal{RLO}lory")
+    await world.send(admin, "/newgroup Nachtcafe | nacht")
+    await world.send(admin, "/addcoordinator nacht @hana")
+    await world.send(mallory, "/join nacht")
+    listed = await world.send(hana, "/members nacht")
+    assert RLO not in listed.text
+    assert f"{FSI}Mallory{PDI}" in listed.text, listed.text
+    assert listed.text.count(PDI) == sum(listed.text.count(c) for c in LRI + RLI + FSI)
+    await world.send(admin, "/announce")
+    await world.press(admin, "Nachtcafe")
+    await admin.send_html(f"{LRI}{RLI}<b>{FSI}fett{PDI}</b>{PDI} und {PDI}<i>kursiv</i>")
+    await world.settle()
+    await world.press(admin, "✅ Send")
+    shown = mallory.bot_messages[-1]
+    assert "fett und kursiv" in shown.text
+    assert "<b>fett</b> und <i>kursiv</i>" in shown.html
+    async with world.sessionmaker() as session:
+        person = (await session.exec(select(Member).where(Member.telegram_id == 5332))).one()
+        stored = (await session.exec(select(Announcement))).one()
+    assert person.first_name == "Mallory"
+    assert "<b>fett</b> und <i>kursiv</i>" in (stored.text_html or "")
     assert _errors(caplog) == []

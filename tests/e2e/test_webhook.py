@@ -133,7 +133,7 @@ async def test_a_nul_by_webhook_is_taken_out(
     database_url: str, sessionmaker: SessionMaker, clock: FakeClock
 ) -> None:
     """A NUL in a name sent by webhook is taken out before anything is stored, as by polling
-    (PostgreSQL refuses it). Planted bug: no ``strip_nul`` in bot/webhook.py."""
+    (PostgreSQL refuses it). Planted bug: no ``strip_controls`` in bot/webhook.py."""
     async with webhook_bot(database_url, sessionmaker, clock) as world:
         nul = world.emu.user(5002, "Nu\x00ll", language_code="en")
         await world.send(nul, "/start")
