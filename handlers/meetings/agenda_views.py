@@ -89,8 +89,8 @@ def _proposal_lines(
     if (more := len(waiting) - lettered) > 0:
         lines.append(
             lang.ngettext(
-                "… and {n} more, shown once these are decided.",
-                "… and {n} more, shown once these are decided.",
+                "… and {n} more proposal, shown once these are decided.",
+                "… and {n} more proposals, shown once these are decided.",
                 more,
             )
         )
