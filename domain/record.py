@@ -1,5 +1,6 @@
-"""Pure rules of the meeting record: when check-in is open, when agenda proposals close, when
-the person responsible for an action item is reminded, and the rows of the attendance export.
+"""Pure rules of the meeting record: when check-in is open, when agenda proposals close, how
+many items and proposals an agenda holds, when the person responsible for an action item is
+reminded, and the rows of the attendance export.
 
 All instants are aware; results are UTC. Nothing here reads the clock: ``now`` is passed in.
 """
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from domain.errors import GremiumError
+from domain.i18n import lazy_plural
 from domain.localtime import require_aware, to_utc_forward
 
 #: Check-in opens this long before a meeting starts ...
@@ -24,6 +27,13 @@ ACTION_REMINDER_DAYS: tuple[int, ...] = (3, 0)
 REMINDER_HOUR = 10
 #: Agenda proposals close this many days before a meeting unless the group says otherwise.
 DEFAULT_CLOSE_DAYS = 3
+#: An agenda holds at most this many items and waiting proposals together. The coordinators'
+#: view of it is one message with a row of buttons for each (four for an item; three for a
+#: proposal, lettered A to Z) and two more: 24 * 4 + 2 = 98 of the 100 buttons Telegram allows.
+AGENDA_MOST = 24
+ITEM_BUTTONS, PROPOSAL_BUTTONS, EXTRA_BUTTONS = 4, 3, 2
+KEYBOARD_MOST = 100
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,42 @@ def action_reminder_times(
         return coming
     end_of_day = to_utc_forward(due_on + timedelta(days=1), time(0), tz)
     return [now] if now < end_of_day else []
+
+
+def require_room_on_agenda(entries: int, *, coordinator: bool) -> None:
+    """Refuse one more item or proposal on an agenda that holds ``entries`` (items and waiting
+    proposals) if it is full; a coordinator is asked to drop one, a member to ask them."""
+    if entries < AGENDA_MOST:
+        return
+    if coordinator:
+        raise GremiumError(
+            lazy_plural(
+                "This agenda is full: at most {n} item and proposal together. Please drop one "
+                "first.",
+                "This agenda is full: at most {n} items and proposals together. Please drop one "
+                "first.",
+                AGENDA_MOST,
+            )
+        )
+    raise GremiumError(
+        lazy_plural(
+            "This agenda is full: at most {n} item and proposal together. Please talk to a "
+            "coordinator of the group.",
+            "This agenda is full: at most {n} items and proposals together. Please talk to a "
+            "coordinator of the group.",
+            AGENDA_MOST,
+        )
+    )
+
+
+def button_rows(accepted: int, waiting: int) -> tuple[int, int]:
+    """How many accepted items and how many proposals get their row of buttons: all of them
+    within :data:`AGENDA_MOST`; beyond it (an agenda from before the cap, or two proposals in
+    the same moment) as many as the 100 buttons and 26 letters allow, the items first."""
+    room = KEYBOARD_MOST - EXTRA_BUTTONS
+    items = min(accepted, room // ITEM_BUTTONS)
+    room -= items * ITEM_BUTTONS
+    return items, min(waiting, room // PROPOSAL_BUTTONS, len(LETTERS))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ do not count. Cuts fall on a blank line if possible, else a line end, a sentence
 and only as a last resort between two characters (never inside a tag, an entity such as
 ``&amp;``, or an emoji sequence). Tags open at a cut are closed before it and reopened after
 it, so every part is valid HTML on its own.
+
+A view that must stay one message (one that is edited in place) shortens what members wrote
+instead: :func:`fit_one_message`.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
 TELEGRAM_LIMIT = 4096
+#: The widths :func:`fit_one_message` tries in turn, in characters per member's text.
+SHORT_WIDTHS: tuple[int, ...] = (100, 60, 30)
 
 _TOKEN = re.compile(
     r"<(/?)([a-zA-Z][\w-]*)(?:\s[^<>]*)?>|&(?:#\d+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);"
@@ -190,3 +196,34 @@ def _skip_separator(atoms: list[_Atom], cut: int, stack: list[_Atom]) -> int:
     while cut < len(atoms) and atoms[cut].char and atoms[cut].char.isspace():
         cut += 1
     return cut
+
+
+def shorten(text: str, width: int | None) -> str:
+    """Plain ``text`` cut to at most ``width`` characters, "…" marking the cut (None: all of
+    it); after a word if one ends in the second half, never inside an emoji sequence."""
+    if width is None or len(text) <= width:
+        return text
+    if width < 2:
+        raise ValueError("the width must leave room for one character")
+    cut = width - 1
+    space = max(text.rfind(" ", 0, cut + 1), text.rfind("\n", 0, cut + 1))
+    if space > width // 2:
+        cut = space
+    atoms = [_Atom(c, _utf16(c), c) for c in text]
+    while cut > 1 and _glued(atoms, cut):
+        cut -= 1
+    return text[:cut].rstrip() + "…"
+
+
+def fit_one_message(render: Callable[[int | None], str], limit: int = TELEGRAM_LIMIT) -> str:
+    """The first of ``render(None)`` (texts whole), ``render(100)``, ... (texts shortened to
+    each of ``SHORT_WIDTHS``) that fits in one message; if none does, the shortest one cut to
+    what fits, with "…" at its end."""
+    text = render(None)
+    for width in SHORT_WIDTHS:
+        if visible_length(text) <= limit:
+            return text
+        text = render(width)
+    if visible_length(text) <= limit:
+        return text
+    return split_message(text, limit - 2)[0] + "\n…"

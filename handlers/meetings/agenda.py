@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler, filters
 
 from domain.errors import GremiumError
+from domain.record import require_room_on_agenda
 from domain.splitting import split_message
 from handlers.callback_data import AgendaItemAction, AgendaItemStep, AgendaManage, AgendaStep
 from handlers.callbacks import decode
@@ -105,6 +106,9 @@ async def _agenda_step(
     if data.step == AgendaStep.VIEW:
         return await manage_view(session, bd, actor.lang, meeting, group)
     step = RecordStep.AGENDA_ADD if data.step == AgendaStep.ADD else RecordStep.CLOSE_DAYS
+    if step == RecordStep.AGENDA_ADD:
+        entries = await repo.entry_count(session, meeting_id=meeting.id)
+        require_room_on_agenda(entries, coordinator=True)
     await _expect(session, bd, member.id, step, meeting.id)
     return _PROMPTS[step](actor.lang, group), None
 

@@ -9,7 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup
 
 from domain.errors import GremiumError
-from domain.record import proposals_open
+from domain.record import proposals_open, require_room_on_agenda
+from handlers import texts
 from handlers.common import Actor, require_group_manager
 from handlers.context import BotData
 from handlers.meetings.agenda import MAX_CLOSE_DAYS
@@ -66,12 +67,19 @@ async def _take_edit(
 
 async def _take_added(
     session: AsyncSession, bd: BotData, actor: Actor, pending: RecordInput, text: str
-) -> tuple[str, InlineKeyboardMarkup]:
-    """An item a coordinator adds, accepted at once; the agenda as it is now."""
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """An item a coordinator adds, accepted at once; the agenda as it is now (or the word
+    that it is full)."""
     member = actor.require_member()
     meeting, group = await scheduled_meeting(session, pending.ref_id)
     assert member.id is not None and meeting.id is not None
     await require_group_manager(session, actor, group)
+    await repo.stop_expecting(session, member_id=member.id)
+    try:
+        entries = await repo.entry_count(session, meeting_id=meeting.id)
+        require_room_on_agenda(entries, coordinator=True)
+    except GremiumError as full:  # the dialogue ends: the next message is read as usual
+        return texts.error(actor.lang, full), None
     await repo.add_agenda_item(
         session,
         meeting_id=meeting.id,
@@ -80,7 +88,6 @@ async def _take_added(
         accepted=True,
         now=bd.clock.now(),
     )
-    await repo.stop_expecting(session, member_id=member.id)
     return await manage_view(session, bd, actor.lang, meeting, group)
 
 
@@ -93,9 +100,14 @@ async def _take_proposal(
     assert member.id is not None and meeting.id is not None
     now = bd.clock.now()
     await require_member_of(session, member, group)
+    await repo.stop_expecting(session, member_id=member.id)
     if not proposals_open(meeting.starts_at, group.agenda_close_days, now=now):
-        await repo.stop_expecting(session, member_id=member.id)
         return actor.lang._("Proposals for this meeting are closed.")
+    try:
+        entries = await repo.entry_count(session, meeting_id=meeting.id)
+        require_room_on_agenda(entries, coordinator=False)
+    except GremiumError as full:  # the dialogue ends: the next message is read as usual
+        return texts.error(actor.lang, full)
     item = await repo.add_agenda_item(
         session,
         meeting_id=meeting.id,
@@ -104,7 +116,6 @@ async def _take_proposal(
         accepted=False,
         now=now,
     )
-    await repo.stop_expecting(session, member_id=member.id)
     await tell_coordinators(session, bd, actor, meeting, group, item)
     return actor.lang._("Thank you! The coordinators will look at your proposal.")
 

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.i18n import Lang
-from domain.record import proposals_close_at, proposals_open
+from domain.record import LETTERS, button_rows, proposals_close_at, proposals_open
+from domain.splitting import fit_one_message, shorten
 from handlers.callback_data import AgendaItemAction, AgendaItemStep, AgendaManage, AgendaStep
 from handlers.callbacks import encode
 from handlers.common import group_zone
 from handlers.context import BotData
 from handlers.meetings.record_texts import agenda_message
 from storage import record as repo
-from storage.models import Group, Meeting
+from storage.models import Group, Meeting, Member
 from storage.record_models import AgendaItem
-
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 async def member_view(
@@ -44,7 +44,8 @@ async def member_view(
 async def manage_view(
     session: AsyncSession, bd: BotData, lang: Lang, meeting: Meeting, group: Group
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The agenda with the proposals and a coordinator's buttons."""
+    """The agenda with the proposals and a coordinator's buttons: one message, as it is edited
+    in place (long texts shortened to fit; members get them whole)."""
     assert meeting.id is not None
     data = await repo.load_agenda(session, meeting=meeting)
     waiting = await repo.proposals(session, meeting_id=meeting.id)
@@ -52,16 +53,48 @@ async def manage_view(
         session, ids={p.author_id for p in waiting if p.author_id is not None}
     )
     tz = group_zone(group, bd.timezone)
-    lines = [agenda_message(lang, group, meeting, tz, data.items, data.actions, data.owners)]
-    if waiting:
-        lines += ["", "<b>" + lang._("Proposals:") + "</b>"]
-        for letter, item in zip(_LETTERS, waiting, strict=False):
-            author = authors.get(item.author_id or 0)
-            by = f" ({escape(author.display_name)})" if author else ""
-            lines.append(f"{letter}. {escape(item.text)}{by}")
     closes = proposals_close_at(meeting.starts_at, group.agenda_close_days)
-    lines += ["", lang._("Proposals close on {when}.", when=lang.when(closes, tz))]
-    return "\n".join(lines), _manage_keyboard(lang, meeting, data.items, waiting)
+    footer = ["", lang._("Proposals close on {when}.", when=lang.when(closes, tz))]
+
+    def render(width: int | None) -> str:
+        """The view with every member's text shortened to ``width`` (None: whole)."""
+        head = agenda_message(
+            lang, group, meeting, tz, data.items, data.actions, data.owners, width
+        )
+        return "\n".join(
+            [head, *_proposal_lines(lang, waiting, lettered, authors, width), *footer]
+        )
+
+    items, lettered = button_rows(len(data.items), len(waiting))
+    keyboard = _manage_keyboard(lang, meeting, data.items[:items], waiting[:lettered])
+    return fit_one_message(render), keyboard
+
+
+def _proposal_lines(
+    lang: Lang,
+    waiting: list[AgendaItem],
+    lettered: int,
+    authors: Mapping[int, Member],
+    width: int | None,
+) -> list[str]:
+    """The first ``lettered`` waiting proposals (those with buttons) with their authors, and
+    how many more wait."""
+    if not waiting:
+        return []
+    lines = ["", "<b>" + lang._("Proposals:") + "</b>"]
+    for letter, item in zip(LETTERS, waiting[:lettered], strict=False):
+        author = authors.get(item.author_id or 0)
+        by = f" ({escape(author.display_name)})" if author else ""
+        lines.append(f"{letter}. {escape(shorten(item.text, width))}{by}")
+    if (more := len(waiting) - lettered) > 0:
+        lines.append(
+            lang.ngettext(
+                "… and {n} more proposal, shown once these are decided.",
+                "… and {n} more proposals, shown once these are decided.",
+                more,
+            )
+        )
+    return lines
 
 
 def _manage_keyboard(
@@ -72,7 +105,7 @@ def _manage_keyboard(
     rows = [_item_row(str(n), item, accepted=True) for n, item in enumerate(accepted, 1)]
     rows += [
         _item_row(letter, item, accepted=False)
-        for letter, item in zip(_LETTERS, waiting, strict=False)
+        for letter, item in zip(LETTERS, waiting, strict=False)
     ]
     rows.append(
         [

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from domain.errors import GremiumError
-from domain.record import proposals_close_at, proposals_open
+from domain.record import proposals_close_at, proposals_open, require_room_on_agenda
 from handlers.callback_data import AgendaManage, AgendaStep
 from handlers.callbacks import encode
 from handlers.common import Actor, group_zone
@@ -33,6 +33,9 @@ async def proposal_prompt(
     await require_member_of(session, member, group)
     if not proposals_open(meeting.starts_at, group.agenda_close_days, now=bd.clock.now()):
         raise GremiumError("Proposals for this meeting are closed.")
+    assert meeting.id is not None
+    entries = await repo.entry_count(session, meeting_id=meeting.id)
+    require_room_on_agenda(entries, coordinator=False)
     tz = group_zone(group, bd.timezone)
     return actor.lang._(
         "What shall {group} discuss on {when}? Send your item as one message, at most {limit} "

@@ -8,6 +8,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from domain.i18n import Lang
+from domain.splitting import shorten
 from handlers.meetings.texts import meeting_when
 from storage.models import Group, Meeting, Member
 from storage.record import AgendaData
@@ -68,22 +69,26 @@ def agenda_lines(
     actions: Sequence[ActionItem],
     owners: Mapping[int, Member],
     tz: ZoneInfo,
+    width: int | None = None,
 ) -> list[str]:
-    """The agenda: numbered items as written, then the open action items from earlier."""
-    lines = [f"{i}. {escape(item.text)}" for i, item in enumerate(items, 1)]
+    """The agenda: numbered items as written (or shortened to ``width``), then the open action
+    items from earlier."""
+    lines = [f"{i}. {escape(shorten(item.text, width))}" for i, item in enumerate(items, 1)]
     if actions:
         lines.append(f"{len(items) + 1}. " + lang._("Open action items:"))
-        lines += ["   • " + action_line(lang, a, owners) for a in actions]
+        lines += ["   • " + action_line(lang, a, owners, width) for a in actions]
     return lines
 
 
-def action_line(lang: Lang, action: ActionItem, owners: Mapping[int, Member]) -> str:
-    """ "Flyer drucken — Ada, by 10 Feb 2027"."""
+def action_line(
+    lang: Lang, action: ActionItem, owners: Mapping[int, Member], width: int | None = None
+) -> str:
+    """ "Flyer drucken — Ada, by 10 Feb 2027" (the task shortened to ``width``, if given)."""
     owner = owners.get(action.assignee_id or 0)
     who = escape(owner.display_name) if owner else lang._("nobody (yet)")
     return lang._(
         "{what} — {who}, by {day}",
-        what=escape(action.text),
+        what=escape(shorten(action.text, width)),
         who=who,
         day=lang.short_day(action.due_on),
     )
@@ -97,15 +102,16 @@ def agenda_message(
     items: Sequence[AgendaItem],
     actions: Sequence[ActionItem],
     owners: Mapping[int, Member],
+    width: int | None = None,
 ) -> str:
-    """The agenda as members see it."""
+    """The agenda as members see it (each text shortened to ``width``, if given)."""
     lines = [
         "📋 " + lang._("<b>{group}</b>: agenda", group=escape(group.name)),
         meeting_when(lang, meeting, tz),
         *place_lines(lang, meeting),
         "",
     ]
-    body = agenda_lines(lang, items, actions, owners, tz)
+    body = agenda_lines(lang, items, actions, owners, tz, width)
     lines += body or [lang._("No items yet.")]
     return "\n".join(lines)
 

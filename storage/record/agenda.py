@@ -77,6 +77,16 @@ async def proposals(session: AsyncSession, *, meeting_id: int) -> list[AgendaIte
     return list(result.all())
 
 
+async def entry_count(session: AsyncSession, *, meeting_id: int) -> int:
+    """How many items the meeting's agenda holds and proposals wait (dropped ones not)."""
+    result = await session.exec(
+        select(func.count(col(AgendaItem.id))).where(
+            AgendaItem.meeting_id == meeting_id, AgendaItem.status != AgendaStatus.DROPPED
+        )
+    )
+    return int(result.one())
+
+
 async def accept(session: AsyncSession, *, item: AgendaItem, now: datetime) -> None:
     """Put a proposal at the end of the agenda."""
     item.status = AgendaStatus.ACCEPTED

@@ -1,4 +1,5 @@
-"""The meeting record's pure rules: check-in window, proposal deadline, action reminders, CSV."""
+"""The meeting record's pure rules: check-in window, proposal deadline, the agenda's size,
+action reminders, CSV."""
 
 from __future__ import annotations
 
@@ -7,13 +8,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.errors import GremiumError
 from domain.record import (
+    AGENDA_MOST,
+    EXTRA_BUTTONS,
+    ITEM_BUTTONS,
+    KEYBOARD_MOST,
+    LETTERS,
+    PROPOSAL_BUTTONS,
     AttendanceRow,
     action_reminder_times,
+    button_rows,
     checkin_window,
     csv_rows,
     proposals_close_at,
     proposals_open,
+    require_room_on_agenda,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -105,3 +115,40 @@ def test_csv_rows_sorted_and_safe() -> None:
         ["2027-01-12", "17:00", "Bildung", "ada", "no", ""],
         ["2027-02-11", "17:00", "Bildung", "Zoë", "yes", ""],
     ]
+
+
+def test_a_full_agenda_still_fits_its_keyboard() -> None:
+    """However a full agenda divides into items and proposals, every one gets its row of
+    buttons within Telegram's 100, and every proposal a letter."""
+    for accepted in range(AGENDA_MOST + 1):
+        waiting = AGENDA_MOST - accepted
+        assert button_rows(accepted, waiting) == (accepted, waiting)
+        buttons = accepted * ITEM_BUTTONS + waiting * PROPOSAL_BUTTONS + EXTRA_BUTTONS
+        assert buttons <= KEYBOARD_MOST and waiting <= len(LETTERS)
+
+
+@pytest.mark.parametrize(
+    ("accepted", "waiting", "rows"),
+    [
+        (30, 0, (24, 0)),  # 24 * 4 + 2 = 98
+        (20, 10, (20, 6)),  # 80 + 18 + 2 = 100
+        (0, 40, (0, 26)),  # no more letters than A to Z
+        (3, 2, (3, 2)),
+    ],
+)
+def test_buttons_beyond_the_cap(accepted: int, waiting: int, rows: tuple[int, int]) -> None:
+    """An agenda over the cap (from before it, or two proposals at once) gets as many rows as
+    Telegram allows, the accepted items first."""
+    assert button_rows(accepted, waiting) == rows
+
+
+@pytest.mark.parametrize("coordinator", [True, False])
+def test_room_on_agenda(coordinator: bool) -> None:
+    """One more entry fits below the cap; at it, coordinators are asked to drop one and
+    members to talk to a coordinator."""
+    require_room_on_agenda(AGENDA_MOST - 1, coordinator=coordinator)
+    with pytest.raises(GremiumError) as refused:
+        require_room_on_agenda(AGENDA_MOST, coordinator=coordinator)
+    english = refused.value.text.english()
+    assert english.startswith("This agenda is full: at most 24 items and proposals together.")
+    assert ("drop one" in english) is coordinator
