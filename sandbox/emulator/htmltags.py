@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sandbox.emulator.entities import Entity, ParseError, UserLookup
-from sandbox.emulator.links import normalize_url
+from sandbox.emulator.links import link_entity
 
 SIMPLE = {
     "b": "bold",
@@ -95,21 +95,6 @@ def close_tag(
             return
         entity["type"] = "pre"
     else:
-        if not _link(entity, opened.argument or inner, lookup):
+        if not link_entity(entity, opened.argument or inner, lookup):
             return
     entities.append(entity)
-
-
-def _link(entity: Entity, href: str, lookup: UserLookup | None) -> bool:
-    prefix = "tg://user?id="
-    if href.startswith(prefix) and href[len(prefix) :].isdigit():
-        user = lookup(int(href[len(prefix) :])) if lookup is not None else None
-        if user is None:
-            return False
-        entity.update(type="text_mention", user=user)
-        return True
-    url = normalize_url(href)
-    if url is None:
-        return False
-    entity.update(type="text_link", url=url)
-    return True

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from sandbox.emulator.entities import Entity, UserLookup
+
 _SCHEME = re.compile(r"([^:/?#@\[\]]*)://")
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_!$,~*'();&+=")
 _HEX = frozenset("0123456789abcdef")
@@ -77,3 +79,20 @@ def normalize_url(url: str) -> str | None:
     if userinfo or ("." not in host and not host.startswith("[")):
         return None
     return f"{scheme}://{host}{f':{port}' if port else ''}{path}"
+
+
+def link_entity(entity: Entity, href: str, lookup: UserLookup | None) -> bool:
+    """Make ``entity`` a mention of the user a ``tg://user?id=`` link names, or a link to
+    ``href`` as Telegram stores it; False (the entity is left out) if it can be neither."""
+    prefix = "tg://user?id="
+    if href.startswith(prefix) and href[len(prefix) :].isdigit():
+        user = lookup(int(href[len(prefix) :])) if lookup is not None else None
+        if user is None:
+            return False
+        entity.update(type="text_mention", user=user)
+        return True
+    url = normalize_url(href)
+    if url is None:
+        return False
+    entity.update(type="text_link", url=url)
+    return True

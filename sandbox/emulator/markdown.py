@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sandbox.emulator.entities import Entity, ParseError, UserLookup, entity_order, utf16_len
-from sandbox.emulator.links import normalize_url
+from sandbox.emulator.links import link_entity, normalize_url
 
 _RESERVED = "_*[]()~`>#+-=|{}.!"
 _NAMES = {
@@ -191,18 +191,7 @@ class _V2:
                 raise ParseError("Custom emoji entity must contain a tg://emoji URL")
             entity.update(type="custom_emoji", custom_emoji_id=url[len(prefix) :])
             return True
-        prefix = "tg://user?id="
-        if url.startswith(prefix) and url[len(prefix) :].isdigit():
-            user = self.lookup(int(url[len(prefix) :])) if self.lookup else None
-            if user is None:
-                return False
-            entity.update(type="text_mention", user=user)
-            return True
-        normalized = normalize_url(url)
-        if normalized is None:
-            return False
-        entity.update(type="text_link", url=normalized)
-        return True
+        return link_entity(entity, url, self.lookup)
 
 
 def parse_markdown_v2(source: str, lookup: UserLookup | None = None) -> tuple[str, list[Entity]]:
